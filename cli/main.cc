@@ -1,0 +1,44 @@
+// nanoplane: the command line. Flag parsing and wiring only; the work is in the
+// libraries.
+
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "cli/validate_command.h"
+#include "common/crd.h"
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using nanoplane::cli::OutputFormat;
+  CLI::App app{"nanoplane: run Nanos unikernels on your own hosts, declaratively.", "nanoplane"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", kVersion);
+
+  std::vector<std::string> validate_paths;
+  std::string validate_output = "summary";
+  auto* validate = app.add_subcommand("validate", "Check Unikernel manifests (files or directories)");
+  validate->add_option("paths", validate_paths, "Manifest files or directories")->required();
+  validate->add_option("-o,--output", validate_output, "summary, yaml or json (defaulted objects)")
+      ->check(CLI::IsMember({"summary", "yaml", "json"}));
+
+  auto* crd = app.add_subcommand("crd", "Print the Unikernel CustomResourceDefinition");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*validate) {
+    OutputFormat format = validate_output == "yaml"   ? OutputFormat::kYaml
+                          : validate_output == "json" ? OutputFormat::kJson
+                                                      : OutputFormat::kSummary;
+    return nanoplane::cli::RunValidate(validate_paths, format, std::cout, std::cerr);
+  }
+  if (*crd) {
+    std::cout << nanoplane::UnikernelCrdYaml();
+    return 0;
+  }
+  return 0;
+}

@@ -1,0 +1,52 @@
+#pragma once
+
+// Reading Unikernel manifests: YAML or JSON files, multi-document, or
+// directories of them. Each document is decoded, defaulted and validated; every
+// problem is reported at once, each naming file, document and field path:
+//   web.yaml[1] spec.template.ports[0].port: 70000 is out of range 1-65535
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/field_errors.h"
+#include "common/json.h"
+#include "nanoplane/v1alpha1/unikernel.pb.h"
+
+namespace nanoplane {
+
+struct ManifestError {
+  std::string source;            // file name as given, e.g. examples/web.yaml
+  std::optional<size_t> document;  // index in the file; none for file-level errors
+  FieldError error;
+
+  std::string ToString() const;
+  friend bool operator==(const ManifestError&, const ManifestError&) = default;
+};
+
+struct ManifestDocument {
+  std::string source;
+  size_t document = 0;
+  v1alpha1::Unikernel unikernel;  // defaulted and valid
+};
+
+struct ManifestSet {
+  std::vector<ManifestDocument> documents;
+  std::vector<ManifestError> errors;
+
+  bool ok() const { return errors.empty(); }
+};
+
+// Parses one file's text. Empty documents are skipped; their index still counts.
+ManifestSet ParseManifests(std::string_view text, std::string_view source);
+
+// Reads files and directories (recursively: *.yaml, *.yml, *.json, in name
+// order, hidden entries skipped). A Unikernel named twice is an error.
+ManifestSet ReadManifests(const std::vector<std::string>& paths);
+
+// Decodes, defaults and validates one document. Errors carry field paths; a
+// field that failed to decode is not reported again by validation.
+FieldErrors DecodeUnikernel(const Json& json, v1alpha1::Unikernel& unikernel);
+
+}  // namespace nanoplane
