@@ -329,13 +329,6 @@ Json EncodeValue(const Message& message, const FieldDescriptor& field, int index
     }
     return cr.GetInt32(child, type.FindFieldByName("int_value"));
   }
-  if (IsStruct(type)) {
-    std::string text;
-    if (!google::protobuf::util::MessageToJsonString(child, &text).ok()) {
-      return Json::object();
-    }
-    return Json::parse(text);
-  }
   return EncodeMessage(child);
 }
 
@@ -408,9 +401,12 @@ void DecodeField(const Json& json, Message& message, const FieldDescriptor& fiel
 Json EncodeMessage(const Message& message) {
   const Descriptor& type = *message.GetDescriptor();
   if (IsStruct(type)) {
+    // A Struct is a map: go through a key-sorted json so equal messages encode equally.
     std::string text;
-    return google::protobuf::util::MessageToJsonString(message, &text).ok() ? Json::parse(text)
-                                                                             : Json::object();
+    if (!google::protobuf::util::MessageToJsonString(message, &text).ok()) {
+      return Json::object();
+    }
+    return Json::parse(nlohmann::json::parse(text).dump());
   }
   const Reflection& r = *message.GetReflection();
   Json object = Json::object();

@@ -1,6 +1,7 @@
 // The rules of a Unikernel that relate fields to each other; the per-field rules
 // come from the schema (validation.cc).
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -175,7 +176,7 @@ void CheckProbe(const v1alpha1::UnikernelTemplate& t, const v1alpha1::Probe& pro
       Add(errors, port_path, StrCat(shown, " is a UDP port; probes need TCP"));
     }
   }
-  if (probe.timeout_seconds() > probe.period_seconds()) {
+  if (probe.period_seconds() >= 1 && probe.timeout_seconds() > probe.period_seconds()) {
     Add(errors, ChildPath(path, "timeoutSeconds"),
         StrCat(probe.timeout_seconds(), " must not exceed periodSeconds (",
                      probe.period_seconds(), ")"));
@@ -240,8 +241,9 @@ void CheckStrategy(const v1alpha1::Strategy& strategy, FieldErrors& errors) {
 }  // namespace
 
 FieldErrors ValidateUnikernel(const v1alpha1::Unikernel& unikernel) {
+  FieldErrors schema_errors;
+  ValidateSchema(unikernel, "", schema_errors);
   FieldErrors errors;
-  ValidateSchema(unikernel, "", errors);
   CheckMetadata(unikernel, errors);
   const auto& spec = unikernel.spec();
   if (spec.has_template_()) {
@@ -249,7 +251,15 @@ FieldErrors ValidateUnikernel(const v1alpha1::Unikernel& unikernel) {
   }
   CheckStrategy(spec.strategy(), errors);
   CheckLabels(spec.placement().host_selector(), "spec.placement.hostSelector", true, errors);
-  return errors;
+  // A field the schema already rejected is not reported a second time.
+  for (FieldError& error : errors) {
+    bool reported = std::any_of(schema_errors.begin(), schema_errors.end(),
+                                [&](const FieldError& e) { return e.path == error.path; });
+    if (!reported) {
+      schema_errors.push_back(std::move(error));
+    }
+  }
+  return schema_errors;
 }
 
 }  // namespace nanoplane
