@@ -17,6 +17,9 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 
+// Never throws: invalid UTF-8 (which the YAML reader already rejects) is replaced.
+std::string Dump(const Json& json) { return json.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
 std::string KindOf(const Json& json) {
   switch (json.type()) {
     case Json::value_t::object:
@@ -39,7 +42,7 @@ std::string KindOf(const Json& json) {
 
 // The value as shown in messages, shortened.
 std::string Shown(const Json& json) {
-  std::string text = json.is_structured() ? KindOf(json) : json.dump();
+  std::string text = json.is_structured() ? KindOf(json) : Dump(json);
   if (text.size() > 60) {
     text = text.substr(0, 57) + "...";
   }
@@ -67,7 +70,7 @@ bool ReadInteger(const Json& json, int64_t min, int64_t max, std::string_view pa
                  FieldErrors& errors, int64_t& out) {
   if (json.is_number_unsigned()) {
     if (json.get<uint64_t>() > static_cast<uint64_t>(max)) {
-      AddError(errors, path, StrCat(json.dump(), " is too large"));
+      AddError(errors, path, StrCat(Dump(json), " is too large"));
       return false;
     }
     out = static_cast<int64_t>(json.get<uint64_t>());
@@ -198,7 +201,7 @@ class Decoder {
       TypeError(errors_, path, "an object", json);
       return;
     }
-    auto status = google::protobuf::util::JsonStringToMessage(json.dump(), &message);
+    auto status = google::protobuf::util::JsonStringToMessage(Dump(json), &message);
     if (!status.ok()) {
       AddError(errors_, path, std::string(status.message()));
     }

@@ -65,6 +65,10 @@ std::string StrJoin(const Range& items, std::string_view separator) {
 // Splits on every `separator`; "a//b" gives {"a", "", "b"}.
 std::vector<std::string_view> StrSplit(std::string_view text, char separator);
 
+// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or
+// code points above U+10FFFF).
+bool IsValidUtf8(std::string_view text);
+
 // The whole of `text` as a decimal integer, or nullopt.
 std::optional<int64_t> ParseInt64(std::string_view text);
 

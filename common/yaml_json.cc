@@ -1,18 +1,20 @@
 #include "common/yaml_json.h"
 
 #include <regex>
-#include <set>
+#include <map>
+#include <optional>
 #include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "common/strings.h"
+#include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/yaml.h"
 
 namespace nanoplane {
 namespace {
 
 // Limits that keep hostile input from exhausting the stack or memory.
-constexpr int kMaxDepth = 64;
+constexpr size_t kMaxDepth = 64;
 constexpr size_t kMaxNodes = 1'000'000;
 
 bool IsNullText(std::string_view s) {
@@ -87,84 +89,182 @@ Json PlainScalar(const std::string& s) {
   return s;
 }
 
-class Converter {
+// Builds one JSON value per YAML document straight from yaml-cpp's parser
+// events. We do not use YAML::LoadAll: in yaml-cpp 0.7 it never returns on some
+// malformed input (a lone ","), and building a YAML::Node first would double the
+// work. A problem in a document marks that document failed; its remaining events
+// are consumed and ignored, so the next document still parses.
+class JsonBuilder : public YAML::EventHandler {
  public:
-  absl::StatusOr<Json> Convert(const YAML::Node& node, int depth) {
-    if (++nodes_ > kMaxNodes) {
-      return absl::InvalidArgumentError(
-          StrCat("document expands to more than ", kMaxNodes, " nodes"));
-    }
-    if (depth > kMaxDepth) {
-      return absl::InvalidArgumentError(
-          StrCat(Where(node), "nested more than ", kMaxDepth, " levels deep"));
-    }
-    switch (node.Type()) {
-      case YAML::NodeType::Undefined:
-      case YAML::NodeType::Null:
-        return Json(nullptr);
-      case YAML::NodeType::Scalar:
-        return Scalar(node);
-      case YAML::NodeType::Sequence: {
-        Json array = Json::array();
-        for (const YAML::Node& item : node) {
-          auto value = Convert(item, depth + 1);
-          if (!value.ok()) {
-            return value.status();
-          }
-          array.push_back(*std::move(value));
-        }
-        return array;
-      }
-      case YAML::NodeType::Map:
-        return Map(node, depth);
-    }
-    return Json(nullptr);
+  struct Document {
+    absl::StatusOr<Json> value = Json(nullptr);
+    YAML::Mark first_mark;  // of the document's first node, for the stuck-parser check
+    bool has_mark = false;
+  };
+
+  std::vector<Document>& documents() { return documents_; }
+
+  void OnDocumentStart(const YAML::Mark&) override {
+    documents_.emplace_back();
+    frames_.clear();
+    anchors_.clear();
+    nodes_ = 0;
+    failed_ = false;
   }
+
+  void OnDocumentEnd() override {}
+
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    Note(mark);
+    Add(mark, Json(nullptr), anchor, /*is_scalar_key=*/false, "");
+  }
+
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    Note(mark);
+    auto it = anchors_.find(anchor);
+    if (it == anchors_.end()) {
+      Fail(mark, "unknown alias");
+      return;
+    }
+    // An alias copies its anchor's nodes: count them, so alias bombs are stopped.
+    nodes_ += it->second.second;
+    Add(mark, it->second.first, 0, false, "");
+  }
+
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    Note(mark);
+    if (!IsValidUtf8(value)) {
+      Fail(mark, "invalid UTF-8");
+      return;
+    }
+    Add(mark, ScalarValue(tag, value), anchor, true, value);
+  }
+
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    Open(mark, Json::array(), anchor);
+  }
+  void OnSequenceEnd() override { Close(); }
+
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    Open(mark, Json::object(), anchor);
+  }
+  void OnMapEnd() override { Close(); }
 
  private:
-  static std::string Where(const YAML::Node& node) {
-    const YAML::Mark mark = node.Mark();
-    if (mark.is_null()) {
-      return "";
-    }
-    return StrCat("line ", mark.line + 1, ", column ", mark.column + 1, ": ");
-  }
+  struct Frame {
+    Json value;
+    YAML::anchor_t anchor;
+    size_t first_node;  // nodes_ when the frame opened, to size its anchor
+    std::optional<std::string> key;  // in a map: the key awaiting its value
+  };
 
-  static Json Scalar(const YAML::Node& node) {
-    const std::string& tag = node.Tag();
-    const std::string& text = node.Scalar();
-    if (tag == "?") {
-      return PlainScalar(text);
-    }
-    if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
+  static Json ScalarValue(const std::string& tag, const std::string& text) {
+    if (tag == "?" || tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
         tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null") {
       return PlainScalar(text);
     }
-    // Quoted ("!"), !!str, or any other tag: the text as a string.
-    return text;
+    return text;  // quoted ("!"), !!str, or any other tag
   }
 
-  absl::StatusOr<Json> Map(const YAML::Node& node, int depth) {
-    Json object = Json::object();
-    for (const auto& entry : node) {
-      if (!entry.first.IsScalar()) {
-        return absl::InvalidArgumentError(StrCat(Where(entry.first), "a key must be a scalar"));
-      }
-      std::string key = entry.first.Scalar();
-      if (object.contains(key)) {
-        return absl::InvalidArgumentError(
-            StrCat(Where(entry.first), "duplicate key \"", key, "\""));
-      }
-      auto value = Convert(entry.second, depth + 1);
-      if (!value.ok()) {
-        return value.status();
-      }
-      object[key] = *std::move(value);
+  void Note(const YAML::Mark& mark) {
+    if (!documents_.empty() && !documents_.back().has_mark) {
+      documents_.back().first_mark = mark;
+      documents_.back().has_mark = true;
     }
-    return object;
   }
 
+  void Fail(const YAML::Mark& mark, const std::string& message) {
+    if (failed_ || documents_.empty()) {
+      return;
+    }
+    failed_ = true;
+    documents_.back().value = absl::InvalidArgumentError(
+        StrCat("line ", mark.line + 1, ", column ", mark.column + 1, ": ", message));
+  }
+
+  void Open(const YAML::Mark& mark, Json value, YAML::anchor_t anchor) {
+    Note(mark);
+    if (failed_) {
+      frames_.push_back({});
+      return;
+    }
+    if (!frames_.empty() && frames_.back().value.is_object() && !frames_.back().key) {
+      Fail(mark, "a key must be a scalar");
+    } else if (frames_.size() >= kMaxDepth) {
+      Fail(mark, StrCat("nested more than ", kMaxDepth, " levels deep"));
+    }
+    frames_.push_back({std::move(value), anchor, ++nodes_, std::nullopt});
+    last_mark_ = mark;
+  }
+
+  void Close() {
+    if (frames_.empty()) {
+      return;
+    }
+    Frame frame = std::move(frames_.back());
+    frames_.pop_back();
+    if (failed_) {
+      return;
+    }
+    if (frame.anchor != 0) {
+      anchors_[frame.anchor] = {frame.value, nodes_ - frame.first_node + 1};
+    }
+    Place(last_mark_, std::move(frame.value));
+  }
+
+  void Add(const YAML::Mark& mark, Json value, YAML::anchor_t anchor, bool is_scalar,
+           const std::string& text) {
+    if (failed_) {
+      return;
+    }
+    ++nodes_;
+    if (anchor != 0) {
+      anchors_[anchor] = {value, 1};
+    }
+    last_mark_ = mark;
+    if (!frames_.empty() && frames_.back().value.is_object() && !frames_.back().key) {
+      if (!is_scalar && !value.is_null()) {
+        Fail(mark, "a key must be a scalar");
+        return;
+      }
+      if (frames_.back().value.contains(text)) {
+        Fail(mark, StrCat("duplicate key \"", text, "\""));
+        return;
+      }
+      frames_.back().key = text;
+      return;
+    }
+    Place(mark, std::move(value));
+  }
+
+  // Puts a finished value into its parent, or makes it the document.
+  void Place(const YAML::Mark& mark, Json value) {
+    if (nodes_ > kMaxNodes) {
+      Fail(mark, StrCat("document expands to more than ", kMaxNodes, " nodes"));
+      return;
+    }
+    if (frames_.empty()) {
+      documents_.back().value = std::move(value);
+      return;
+    }
+    Frame& parent = frames_.back();
+    if (parent.value.is_array()) {
+      parent.value.push_back(std::move(value));
+    } else {
+      parent.value[*parent.key] = std::move(value);
+      parent.key.reset();
+    }
+  }
+
+  std::vector<Document> documents_;
+  std::vector<Frame> frames_;
+  std::map<YAML::anchor_t, std::pair<Json, size_t>> anchors_;
+  YAML::Mark last_mark_;
   size_t nodes_ = 0;
+  bool failed_ = false;
 };
 
 // True when a plain scalar with this text would read back as something else.
@@ -237,24 +337,36 @@ void Emit(YAML::Emitter& out, const Json& value) {
 }  // namespace
 
 absl::StatusOr<std::vector<absl::StatusOr<Json>>> ParseYamlDocuments(std::string_view text) {
-  std::vector<YAML::Node> nodes;
+  JsonBuilder builder;
   try {
     std::stringstream stream{std::string(text)};
-    nodes = YAML::LoadAll(stream);
+    YAML::Parser parser(stream);
+    while (parser.HandleNextDocument(builder)) {
+      auto& documents = builder.documents();
+      // yaml-cpp 0.7 can report the same document forever without consuming input.
+      if (documents.size() >= 2) {
+        const auto& previous = documents[documents.size() - 2];
+        const auto& last = documents.back();
+        if (last.has_mark && previous.has_mark && last.first_mark.pos == previous.first_mark.pos) {
+          const YAML::Mark& mark = last.first_mark;
+          char c = static_cast<size_t>(mark.pos) < text.size() ? text[mark.pos] : ' ';
+          return absl::InvalidArgumentError(StrCat("line ", mark.line + 1, ", column ",
+                                                   mark.column + 1, ": unexpected '", c, "'"));
+        }
+      }
+    }
   } catch (const YAML::Exception& e) {
     if (e.mark.is_null()) {
       return absl::InvalidArgumentError(StrCat("invalid YAML: ", e.msg));
     }
-    return absl::InvalidArgumentError(StrCat("line ", e.mark.line + 1, ", column ",
-                                                   e.mark.column + 1, ": ", e.msg));
+    return absl::InvalidArgumentError(
+        StrCat("line ", e.mark.line + 1, ", column ", e.mark.column + 1, ": ", e.msg));
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(StrCat("invalid YAML: ", e.what()));
   }
   std::vector<absl::StatusOr<Json>> documents;
-  documents.reserve(nodes.size());
-  for (const YAML::Node& node : nodes) {
-    Converter converter;
-    documents.push_back(converter.Convert(node, 0));
+  for (auto& document : builder.documents()) {
+    documents.push_back(std::move(document.value));
   }
   return documents;
 }

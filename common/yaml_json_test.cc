@@ -92,3 +92,21 @@ TEST(YamlJsonTest, WritesBlockYamlThatReadsBackEqual) {
 
 }  // namespace
 }  // namespace nanoplane
+
+namespace nanoplane {
+namespace {
+
+// yaml-cpp 0.7's LoadAll never returns on these; the reader must answer.
+TEST(YamlJsonTest, InputThatLoopsYamlCppIsAnError) {
+  for (const char* text : {",", "a: 1\n,\n", ",\0\x06" "A#2"}) {
+    auto documents = ParseYamlDocuments(text);
+    bool error = !documents.ok() ||
+                 std::any_of(documents->begin(), documents->end(),
+                             [](const absl::StatusOr<Json>& d) { return !d.ok(); });
+    EXPECT_TRUE(error) << text;
+  }
+  EXPECT_EQ(ParseYamlDocuments(",").status().message(), "line 1, column 1: unexpected ','");
+}
+
+}  // namespace
+}  // namespace nanoplane
