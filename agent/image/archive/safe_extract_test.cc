@@ -1,8 +1,8 @@
 #include "agent/image/archive/safe_extract.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <gtest/gtest.h>
+
+#include "agent/image/archive/test_tar.h"
 
 #include <filesystem>
 #include <fstream>
@@ -12,43 +12,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Entry {
-  std::string path;
-  char type;  // 'f' file, 'd' dir, 'l' symlink, 'h' hard link
-  std::string data;  // content, or link target
-};
+using Entry = TestTarEntry;
 
-// Writes a gzipped tar holding exactly `entries`, however hostile.
 std::string WriteTar(const std::string& name, const std::vector<Entry>& entries) {
   std::string path = testing::TempDir() + "/" + name + ".tar.gz";
-  archive* writer = archive_write_new();
-  archive_write_add_filter_gzip(writer);
-  archive_write_set_format_pax_restricted(writer);
-  archive_write_open_filename(writer, path.c_str());
-  for (const Entry& e : entries) {
-    archive_entry* entry = archive_entry_new();
-    archive_entry_set_pathname(entry, e.path.c_str());
-    archive_entry_set_perm(entry, 0644);
-    if (e.type == 'f') {
-      archive_entry_set_filetype(entry, AE_IFREG);
-      archive_entry_set_size(entry, static_cast<la_int64_t>(e.data.size()));
-    } else if (e.type == 'd') {
-      archive_entry_set_filetype(entry, AE_IFDIR);
-    } else if (e.type == 'l') {
-      archive_entry_set_filetype(entry, AE_IFLNK);
-      archive_entry_set_symlink(entry, e.data.c_str());
-    } else {
-      archive_entry_set_filetype(entry, AE_IFREG);
-      archive_entry_set_hardlink(entry, e.data.c_str());
-    }
-    archive_write_header(writer, entry);
-    if (e.type == 'f') {
-      archive_write_data(writer, e.data.data(), e.data.size());
-    }
-    archive_entry_free(entry);
-  }
-  archive_write_close(writer);
-  archive_write_free(writer);
+  WriteTestTar(path, entries);
   return path;
 }
 
