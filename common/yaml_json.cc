@@ -1,6 +1,5 @@
 #include "common/yaml_json.h"
 
-#include <regex>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -24,15 +23,66 @@ bool IsNullText(std::string_view s) {
 bool IsTrueText(std::string_view s) { return s == "true" || s == "True" || s == "TRUE"; }
 bool IsFalseText(std::string_view s) { return s == "false" || s == "False" || s == "FALSE"; }
 
-bool IsIntText(std::string_view s) {
-  static const std::regex kInt("[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+");
-  return s.size() < 64 && std::regex_match(s.begin(), s.end(), kInt);
+bool AllOf(std::string_view s, bool (*pred)(char)) {
+  if (s.empty()) {
+    return false;
+  }
+  for (char c : s) {
+    if (!pred(c)) {
+      return false;
+    }
+  }
+  return true;
 }
 
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsOctal(char c) { return c >= '0' && c <= '7'; }
+bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+std::string_view WithoutSign(std::string_view s) {
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
+    s.remove_prefix(1);
+  }
+  return s;
+}
+
+// YAML 1.2 core schema: [-+]?[0-9]+ | 0o[0-7]+ | 0x[0-9a-fA-F]+
+bool IsIntText(std::string_view s) {
+  if (s.starts_with("0o")) {
+    return AllOf(s.substr(2), IsOctal);
+  }
+  if (s.starts_with("0x")) {
+    return AllOf(s.substr(2), IsHex);
+  }
+  return AllOf(WithoutSign(s), IsDigit);
+}
+
+// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? | [-+]?\.inf | \.nan (three casings)
 bool IsFloatText(std::string_view s) {
-  static const std::regex kFloat(
-      "[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)");
-  return s.size() < 64 && std::regex_match(s.begin(), s.end(), kFloat);
+  std::string_view body = WithoutSign(s);
+  if (body == ".inf" || body == ".Inf" || body == ".INF") {
+    return true;
+  }
+  if (s == ".nan" || s == ".NaN" || s == ".NAN") {
+    return true;
+  }
+  std::string_view mantissa = body.substr(0, body.find_first_of("eE"));
+  if (mantissa.size() < body.size()) {
+    std::string_view exponent = WithoutSign(body.substr(mantissa.size() + 1));
+    if (!AllOf(exponent, IsDigit)) {
+      return false;
+    }
+  }
+  size_t dot = mantissa.find('.');
+  if (dot == std::string_view::npos) {
+    return AllOf(mantissa, IsDigit);
+  }
+  std::string_view whole = mantissa.substr(0, dot);
+  std::string_view fraction = mantissa.substr(dot + 1);
+  if (whole.empty()) {
+    return AllOf(fraction, IsDigit);
+  }
+  return AllOf(whole, IsDigit) && (fraction.empty() || AllOf(fraction, IsDigit));
 }
 
 // The JSON value of a plain (unquoted, untagged) scalar.

@@ -30,6 +30,19 @@ TEST(YamlJsonTest, TypesPlainScalarsByTheCoreSchemaAndQuotedOnesAsStrings) {
   EXPECT_EQ(j["l"], "0.1.54");
 }
 
+TEST(YamlJsonTest, TypesNumbersLikeTheCoreSchema) {
+  Json j = One("a: 1e3\nb: .5\nc: 1.\nd: -.inf\ne: +12\nf: 0o17\ng: 1.2.3\nh: 1e\ni: 0x\nj: -x\n");
+  EXPECT_EQ(j["a"], 1000.0);
+  EXPECT_EQ(j["b"], 0.5);
+  EXPECT_EQ(j["c"], 1.0);
+  EXPECT_TRUE(j["d"].is_number_float() && j["d"].get<double>() < 0);
+  EXPECT_EQ(j["e"], 12);
+  EXPECT_EQ(j["f"], 15);
+  for (const char* key : {"g", "h", "i", "j"}) {
+    EXPECT_TRUE(j[key].is_string()) << key;
+  }
+}
+
 TEST(YamlJsonTest, KeepsKeyOrder) {
   Json j = One("z: 1\na: 2\nm: 3\n");
   EXPECT_EQ(j.dump(), R"({"z":1,"a":2,"m":3})");
