@@ -2,32 +2,16 @@
 
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 
+#include "agent/image/disk/fake_release.h"
 #include "agent/image/tfs/tfs_reader.h"
 
 namespace nanoplane::image {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A stand-in for a release's boot.img: a stage1 sector carrying the filesystem
-// region record (stage2 of `stage2_bytes`), the boot signature, then stage2.
-std::string FakeBootImage(uint64_t stage2_bytes) {
-  std::string image(512 + stage2_bytes, '\x90');
-  char* region = image.data() + 0x1BE - 20;
-  uint64_t base = 0;
-  uint32_t type = 12;
-  std::memcpy(region, &base, 8);
-  std::memcpy(region + 8, &stage2_bytes, 8);
-  std::memcpy(region + 16, &type, 4);
-  std::memset(image.data() + 0x1BE, 0, 64);
-  image[510] = '\x55';
-  image[511] = '\xAA';
-  return image;
-}
 
 class BootableDiskTest : public testing::Test {
  protected:
