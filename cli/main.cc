@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "cli/build_command.h"
 #include "cli/validate_command.h"
 #include "common/crd.h"
 
@@ -27,6 +28,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"summary", "yaml", "json"}));
 
   auto* crd = app.add_subcommand("crd", "Print the Unikernel CustomResourceDefinition");
+
+  nanoplane::cli::RegisterBuildCommand(app);
+  nanoplane::cli::RegisterImageCommands(app);
+  nanoplane::cli::RegisterPkgCommands(app);
 
   CLI11_PARSE(app, argc, argv);
 

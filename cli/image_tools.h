@@ -1,0 +1,45 @@
+#pragma once
+
+// What the image commands share: where releases, images and packages live on
+// this machine, and how a manifest's sources are found from the CLI.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "agent/image/builder/spec_request.h"
+#include "agent/image/cache/image_cache.h"
+#include "agent/image/release/release_store.h"
+
+namespace nanoplane::cli {
+
+struct ImageToolOptions {
+  std::string nanos_dir;                  // --nanos-dir, else NANOS_RELEASE_DIR
+  std::vector<std::string> nanos_sha256;  // VERSION=HEX
+  std::string release_url = image::kDefaultReleaseUrl;
+  std::string cache_dir;                  // default ~/.cache/nanoplane
+};
+
+// Adds --nanos-dir, --nanos-sha256, --nanos-url and --cache-dir to `command`.
+void AddImageToolFlags(CLI::App& command, ImageToolOptions& options);
+
+std::string CacheDir(const ImageToolOptions& options);
+
+// The release store for these options. InvalidArgument for a malformed --nanos-sha256.
+[[nodiscard]] absl::StatusOr<std::unique_ptr<image::ReleaseStore>> MakeReleaseStore(
+    const ImageToolOptions& options);
+
+// Sources as the CLI sees them: a path is relative to `base_dir` (the manifest's
+// directory); a URL is downloaded into the cache and checked against its sha256;
+// a bare sha256 names an artifact only a controller has.
+image::SourceResolver LocalSourceResolver(const std::string& base_dir,
+                                          const ImageToolOptions& options);
+
+// Copies a (sparse) image, keeping holes.
+[[nodiscard]] absl::Status CopySparse(const std::string& from, const std::string& to);
+
+// "18.0 MiB"
+std::string HumanBytes(uint64_t bytes);
+
+}  // namespace nanoplane::cli
