@@ -1,0 +1,59 @@
+#include "controller/core/naming.h"
+
+#include <cstdint>
+
+#include "absl/random/distributions.h"
+#include "common/strings.h"
+
+namespace nanoplane::controller::core {
+namespace {
+
+constexpr size_t kSuffixLength = 5;
+constexpr size_t kHashLength = 10;
+constexpr int kRandomAttempts = 16;
+
+std::string Suffix(uint64_t index) {
+  std::string suffix(kSuffixLength, ' ');
+  for (size_t i = 0; i < kSuffixLength; ++i) {
+    suffix[i] = kNameAlphabet[index % kNameAlphabet.size()];
+    index /= kNameAlphabet.size();
+  }
+  return suffix;
+}
+
+uint64_t SuffixCount() {
+  uint64_t count = 1;
+  for (size_t i = 0; i < kSuffixLength; ++i) {
+    count *= kNameAlphabet.size();
+  }
+  return count;
+}
+
+}  // namespace
+
+std::string NewInstanceName(std::string_view unikernel, std::string_view revision_hash,
+                            const NameSet& taken, absl::BitGenRef rng) {
+  std::string_view hash = revision_hash.substr(0, kHashLength);
+  size_t room = kMaxNameLength - hash.size() - kSuffixLength - 2;
+  std::string prefix = StrCat(unikernel.substr(0, room), "-", hash, "-");
+  uint64_t count = SuffixCount();
+  uint64_t index = absl::Uniform<uint64_t>(rng, 0, count);
+  for (int attempt = 0; attempt < kRandomAttempts; ++attempt) {
+    std::string name = prefix + Suffix(index);
+    if (!taken.contains(name)) {
+      return name;
+    }
+    index = absl::Uniform<uint64_t>(rng, 0, count);
+  }
+  // The generator keeps colliding (a tiny fleet-wide space or a fake rng):
+  // walk the suffixes from the last draw instead.
+  for (uint64_t step = 0; step < count; ++step) {
+    std::string name = prefix + Suffix((index + step) % count);
+    if (!taken.contains(name)) {
+      return name;
+    }
+  }
+  return prefix + Suffix(index);  // every suffix is taken; nothing unique exists
+}
+
+}  // namespace nanoplane::controller::core

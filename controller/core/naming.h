@@ -1,0 +1,29 @@
+#pragma once
+
+// Instance names: `<unikernel>-<revision>-<5 random chars>`, where <revision> is
+// the first 10 hex digits of the template hash (like a pod's pod-template-hash,
+// it survives `rollout undo`, which renumbers but does not change the hash).
+
+#include <functional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "absl/random/bit_gen_ref.h"
+
+namespace nanoplane::controller::core {
+
+using NameSet = std::set<std::string, std::less<>>;
+
+// The characters of the random suffix: no vowels (no words) and no look-alikes.
+inline constexpr std::string_view kNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
+inline constexpr size_t kMaxNameLength = 63;  // a DNS label
+
+// A name for a new instance that is not in `taken` (the names in use fleet-
+// wide). The unikernel name is shortened so the result fits a DNS label.
+// Deterministic for a given `rng` state; after a few colliding draws it scans
+// the suffixes in order, so it always ends while a suffix is free.
+std::string NewInstanceName(std::string_view unikernel, std::string_view revision_hash,
+                            const NameSet& taken, absl::BitGenRef rng);
+
+}  // namespace nanoplane::controller::core
