@@ -1,6 +1,9 @@
 #include "agent/image/builder/image_plan.h"
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include "agent/image/builder/package.h"
 #include "agent/image/elf/dependency_walk.h"
@@ -350,7 +353,40 @@ std::string ManifestText(const ImagePlan& plan) {
   return FormatTuple(root);
 }
 
+namespace {
+
+// Hashes every host file of the plan on all cores, so the key's reads overlap.
+void PrehashFiles(const ImagePlan& plan, FileDigests& digests) {
+  std::vector<const std::string*> paths;
+  for (const auto* entries : {&plan.boot, &plan.root}) {
+    for (const auto& [path, entry] : *entries) {
+      if (entry.kind == Kind::kFile && !entry.host_path.empty()) {
+        paths.push_back(&entry.host_path);
+      }
+    }
+  }
+  size_t workers = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), 8);
+  if (paths.size() < 64 || workers < 2) {
+    return;  // not worth threads; ImageKey hashes as it goes
+  }
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> threads;
+  for (size_t w = 0; w < workers; ++w) {
+    threads.emplace_back([&] {
+      for (size_t i = next++; i < paths.size(); i = next++) {
+        (void)digests.Of(*paths[i]);  // errors are reported by ImageKey's own pass
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> ImageKey(const ImagePlan& plan, FileDigests& digests) {
+  PrehashFiles(plan, digests);
   Sha256 hasher;
   hasher.Update("nanoplane-image v1\n");
   auto hash_entries = [&](std::string_view tree,
