@@ -182,7 +182,16 @@ absl::StatusOr<std::string> PackageFromHost(const FromHostOptions& options,
     if (!fs::is_directory(host, ec)) {
       return absl::InvalidArgumentError(StrCat("package ", name, ": ", extra, " is not a directory"));
     }
-    NP_RETURN_IF_ERROR(CopyTree(host, (sysroot / extra.substr(1)).string()));
+    // A symlinked directory (perl's 5.36 -> 5.36.0) keeps its link and its target.
+    fs::path real = fs::canonical(host, ec);
+    std::string real_in_root = real.string().substr(options.host_root.size());
+    NP_RETURN_IF_ERROR(CopyTree(real.string(), (sysroot / real_in_root.substr(1)).string()));
+    if (fs::is_symlink(host, ec)) {
+      fs::path link = sysroot / extra.substr(1);
+      fs::create_directories(link.parent_path(), ec);
+      fs::remove_all(link, ec);
+      fs::create_symlink(fs::read_symlink(host), link, ec);
+    }
   }
   Json manifest = {{"Program", options.program},
                    {"Args", Json::array({fs::path(options.program).filename().string()})},
