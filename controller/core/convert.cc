@@ -26,6 +26,9 @@ absl::StatusOr<IntOrPercent> FromIntOrString(const api::IntOrString& value,
   if (value.has_int_value()) {
     return IntOrPercent{value.int_value(), false};
   }
+  if (!value.has_string_value()) {
+    return IntOrPercent{25, true};  // unset (Recreate is not defaulted): the API's default
+  }
   std::string_view text = value.string_value();
   std::optional<int64_t> number;
   if (!text.empty() && text.back() == '%') {
