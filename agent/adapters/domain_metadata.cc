@@ -136,9 +136,11 @@ absl::StatusOr<DomainMetadata> ParseMetadata(std::string_view xml) {
     return absl::InvalidArgumentError("nanoplane metadata is not well-formed XML");
   }
   xmlNode* root = xmlDocGetRootElement(doc.get());
-  if (root == nullptr || root->ns == nullptr ||
-      std::string_view(reinterpret_cast<const char*>(root->ns->href)) != kMetadataNamespace) {
-    return absl::InvalidArgumentError("metadata is not in the nanoplane namespace");
+  // libvirt returns the element it found by namespace without the namespace.
+  if (root == nullptr || std::string_view(reinterpret_cast<const char*>(root->name)) != "instance" ||
+      (root->ns != nullptr &&
+       std::string_view(reinterpret_cast<const char*>(root->ns->href)) != kMetadataNamespace)) {
+    return absl::InvalidArgumentError("metadata is not a nanoplane instance element");
   }
   DomainMetadata metadata;
   for (xmlNode* child = root->children; child != nullptr; child = child->next) {

@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "agent/ports/controller_link.h"
+#include "grpcpp/grpcpp.h"
 #include "nanoplane/agent/v1/agent.grpc.pb.h"
 
 namespace nanoplane::agent {
