@@ -1,0 +1,67 @@
+#pragma once
+
+// The AgentHub port: the controller's side of the agent protocol
+// (proto/nanoplane/agent/v1/agent.proto). It holds each host's desired
+// assignment and its agent's latest hello and report; it never decides.
+//
+// Contract
+// - Assign replaces a host's whole desired set and gives it a new generation,
+//   greater than any before, across controller restarts too. It is sent at once
+//   when the host is connected, and again on every reconnect. A host that was
+//   never assigned is sent nothing: a restarted controller must not tell agents
+//   to stop what they run before it has rebuilt its view.
+// - Hosts() is a snapshot: every host that ever said hello since the hub
+//   started, connected or not, with its last hello and full report.
+// - The change callback runs on a hub thread after a host says hello, reports
+//   or disconnects; it must not block for long.
+// - Thread-safe.
+//
+// Status codes
+//   NotFound      StreamLogs for a host that is not connected
+//   Unavailable   the host went away during StreamLogs
+//   (the agent's own errors, e.g. an unknown instance, come back as sent)
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "nanoplane/agent/v1/agent.pb.h"
+
+namespace nanoplane::controller::ports {
+
+struct HostSession {
+  std::string host;
+  agent::v1::Hello hello;  // the last one (labels, capacity, accelerator, versions)
+  std::vector<agent::v1::InstanceReport> instances;  // the last full report
+  bool connected = false;
+  absl::Time connected_at;
+  absl::Time last_seen;             // last message from the agent
+  int64_t applied_generation = 0;   // the assignment the agent says it applied
+  int64_t assigned_generation = 0;  // the newest assignment held for it; 0: none
+};
+
+class AgentHub {
+ public:
+  virtual ~AgentHub() = default;
+
+  // Sets the host's desired instances; returns the assignment's generation.
+  virtual int64_t Assign(const std::string& host,
+                         std::vector<agent::v1::InstanceAssignment> instances) = 0;
+
+  virtual std::vector<HostSession> Hosts() const = 0;
+
+  virtual void SetOnChange(std::function<void(const std::string& host)> on_change) = 0;
+
+  // Streams `instance`'s console log on `host` from byte `offset` (negative:
+  // from the end) to `sink`, until `sink` returns false, the log ends (unless
+  // `follow`), or the host goes away.
+  [[nodiscard]] virtual absl::Status StreamLogs(
+      const std::string& host, const std::string& instance, int64_t offset, bool follow,
+      const std::function<bool(std::string_view chunk)>& sink) = 0;
+};
+
+}  // namespace nanoplane::controller::ports
