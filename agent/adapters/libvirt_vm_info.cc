@@ -110,7 +110,10 @@ absl::StatusOr<VmInfo> LibvirtVmDriver::Describe(virDomainPtr domain, const Doma
       break;
     case VIR_DOMAIN_PAUSED:
     case VIR_DOMAIN_PMSUSPENDED:
-      info.state = VmState::kPaused;
+      // A panicked guest stays paused until libvirt carries out on_crash.
+      info.state = reason == VIR_DOMAIN_PAUSED_CRASHED ? VmState::kCrashed : VmState::kPaused;
+      info.stop_reason =
+          reason == VIR_DOMAIN_PAUSED_CRASHED ? StopReason::kCrashed : StopReason::kNone;
       break;
     case VIR_DOMAIN_CRASHED:
       info.state = VmState::kCrashed;
