@@ -18,9 +18,9 @@ TEST(BackOffTest, StartsAtTenSecondsDoublesAndCapsAtFiveMinutes) {
     delay = NextBackOff(policy, delay);
     delays.push_back(delay);
   }
-  EXPECT_EQ(delays, (std::vector<absl::Duration>{Seconds(10), Seconds(20), Seconds(40), Seconds(80),
-                                                 Seconds(160), Seconds(300), Seconds(300),
-                                                 Seconds(300)}));
+  EXPECT_EQ(delays,
+            (std::vector<absl::Duration>{Seconds(10), Seconds(20), Seconds(40), Seconds(80),
+                                         Seconds(160), Seconds(300), Seconds(300), Seconds(300)}));
 }
 
 TEST(BackOffTest, HugePreviousDelayDoesNotOverflow) {
@@ -31,8 +31,7 @@ TEST(BackOffTest, ARunOfTenMinutesResetsTheDelay) {
   const BackOffPolicy policy;
   const absl::Time t0 = absl::FromUnixSeconds(1000);
   EXPECT_EQ(BackOffAfterRun(policy, Seconds(160), t0, t0 + Minutes(10)), absl::ZeroDuration());
-  EXPECT_EQ(BackOffAfterRun(policy, Seconds(160), t0, t0 + Minutes(10) - Seconds(1)),
-            Seconds(160));
+  EXPECT_EQ(BackOffAfterRun(policy, Seconds(160), t0, t0 + Minutes(10) - Seconds(1)), Seconds(160));
 }
 
 TEST(BackOffTest, AnUnknownRunLengthKeepsTheDelay) {

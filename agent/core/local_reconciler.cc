@@ -139,8 +139,7 @@ void DecideRunning(const Context& ctx, const DesiredInstance& want, const Observ
 }
 
 // Records the end of a run the first time it is seen, starting its back-off.
-void NoteRunEnd(const Context& ctx, RestartPolicy policy, const RunEnd& end,
-                InstanceRuntime& rt) {
+void NoteRunEnd(const Context& ctx, RestartPolicy policy, const RunEnd& end, InstanceRuntime& rt) {
   if (rt.exited_at.has_value()) {
     return;
   }
@@ -197,8 +196,7 @@ Decision DecideDesired(const Context& ctx, const DesiredInstance& want, const Ob
   Decision d{.report = {.identity = want.identity}, .runtime = runtime};
   d.runtime.undesired_since.reset();
   if (name_taken) {
-    SetPhase(d, InstancePhase::kPending,
-             "a VM of this name exists that nanoplane does not manage");
+    SetPhase(d, InstancePhase::kPending, "a VM of this name exists that nanoplane does not manage");
   } else if (vm != nullptr && !SameInstance(*vm->identity, want.identity)) {
     DecideReplace(ctx, want, *vm, d);
   } else if (vm == nullptr || NeverStarted(*vm)) {

@@ -25,7 +25,7 @@ using testing::kT0;
 
 enum class D { kAbsent, kPresent, kChanged };  // changed: desired spec h2, VM runs h1
 enum class O { kNone, kRunning, kClean, kCrashed, kForeign };  // clean: exit code 0
-enum class B { kNone, kInFlight, kDone };  // the image of the desired spec
+enum class B { kNone, kInFlight, kDone };                      // the image of the desired spec
 using P = RestartPolicy;
 
 struct Row {
@@ -288,8 +288,8 @@ TEST_P(DecisionTableTest, DecidesTheFullActionListAndPhase) {
   }
   const RuntimeStates runtime = {{"web-0", SettledRuntime(row.observed)}};
 
-  const LocalPlan plan = DecideLocal(assignment, observed, activity, runtime, kT0 + absl::Hours(1),
-                                     LocalOptions{});
+  const LocalPlan plan =
+      DecideLocal(assignment, observed, activity, runtime, kT0 + absl::Hours(1), LocalOptions{});
 
   EXPECT_EQ(plan.actions, row.actions);
   const InstanceReport* report = testing::FindReport(plan, "web-0");
@@ -301,8 +301,7 @@ TEST_P(DecisionTableTest, DecidesTheFullActionListAndPhase) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryCombination, DecisionTableTest, ::testing::ValuesIn(kTable),
-                         RowName);
+INSTANTIATE_TEST_SUITE_P(EveryCombination, DecisionTableTest, ::testing::ValuesIn(kTable), RowName);
 
 TEST(DecisionTableCoverageTest, TableHoldsEveryCombinationOnce) {
   std::set<std::tuple<D, O, B, P>> seen;

@@ -22,8 +22,8 @@ bool Counts(const ProbeSpec& spec, const ProbeState& state, const ProbeResult& r
 
 }  // namespace
 
-ProbeState ObserveProbe(const ProbeSpec& spec, const ProbeState& state,
-                        const ProbeResult& result, absl::Time run_started) {
+ProbeState ObserveProbe(const ProbeSpec& spec, const ProbeState& state, const ProbeResult& result,
+                        absl::Time run_started) {
   if (!Counts(spec, state, result, run_started)) {
     return state;
   }

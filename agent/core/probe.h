@@ -44,7 +44,7 @@ struct ProbeState {
   // Readiness starts failing (not ready until proven), liveness passing
   // (alive until proven dead), as in Kubernetes.
   bool passing = false;
-  bool passed_once = false;  // readiness: the run has been ready at least once
+  bool passed_once = false;                 // readiness: the run has been ready at least once
   std::optional<absl::Time> passing_since;  // when `passing` last became true
   int32_t consecutive_successes = 0;
   int32_t consecutive_failures = 0;
@@ -59,8 +59,8 @@ struct ProbeState {
 // initial delay, or no later than the last counted one are ignored (stale or
 // duplicate). `passing` flips to true after success_threshold consecutive
 // successes and to false after failure_threshold consecutive failures.
-ProbeState ObserveProbe(const ProbeSpec& spec, const ProbeState& state,
-                        const ProbeResult& result, absl::Time run_started);
+ProbeState ObserveProbe(const ProbeSpec& spec, const ProbeState& state, const ProbeResult& result,
+                        absl::Time run_started);
 
 // When the next probe should start: the initial delay after the run started,
 // then every period after the last counted probe.

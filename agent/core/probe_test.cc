@@ -22,7 +22,7 @@ ProbeResult Fail(absl::Duration at) {
 
 // Feeds `results` in order and returns the `passing` flag after each.
 std::vector<bool> PassingAfterEach(const ProbeSpec& spec, ProbeKind kind,
-                      const std::vector<ProbeResult>& results) {
+                                   const std::vector<ProbeResult>& results) {
   ProbeState state = ProbeState::Initial(kind);
   std::vector<bool> passing;
   for (const ProbeResult& result : results) {
@@ -40,23 +40,23 @@ TEST(ProbeTest, ReadinessStartsNotReadyAndLivenessStartsAlive) {
 TEST(ProbeTest, ReadinessPassesAfterSuccessThresholdConsecutiveSuccesses) {
   const ProbeSpec spec{.success_threshold = 3};
   EXPECT_EQ(PassingAfterEach(spec, ProbeKind::kReadiness,
-                {Ok(Seconds(1)), Ok(Seconds(2)), Fail(Seconds(3)), Ok(Seconds(4)), Ok(Seconds(5)),
-                 Ok(Seconds(6))}),
+                             {Ok(Seconds(1)), Ok(Seconds(2)), Fail(Seconds(3)), Ok(Seconds(4)),
+                              Ok(Seconds(5)), Ok(Seconds(6))}),
             (std::vector<bool>{false, false, false, false, false, true}));
 }
 
 TEST(ProbeTest, LivenessFailsAfterFailureThresholdConsecutiveFailures) {
   const ProbeSpec spec{.failure_threshold = 3};
   EXPECT_EQ(PassingAfterEach(spec, ProbeKind::kLiveness,
-                {Fail(Seconds(1)), Fail(Seconds(2)), Ok(Seconds(3)), Fail(Seconds(4)),
-                 Fail(Seconds(5)), Fail(Seconds(6))}),
+                             {Fail(Seconds(1)), Fail(Seconds(2)), Ok(Seconds(3)), Fail(Seconds(4)),
+                              Fail(Seconds(5)), Fail(Seconds(6))}),
             (std::vector<bool>{true, true, true, true, true, false}));
 }
 
 TEST(ProbeTest, ReadyInstanceBecomesUnreadyAfterFailuresAndRecovers) {
   const ProbeSpec spec{.success_threshold = 1, .failure_threshold = 2};
   EXPECT_EQ(PassingAfterEach(spec, ProbeKind::kReadiness,
-                {Ok(Seconds(1)), Fail(Seconds(2)), Fail(Seconds(3)), Ok(Seconds(4))}),
+                             {Ok(Seconds(1)), Fail(Seconds(2)), Fail(Seconds(3)), Ok(Seconds(4))}),
             (std::vector<bool>{true, true, false, true}));
 }
 

@@ -11,8 +11,8 @@ InstanceIdentity Identity(const std::string& name, const std::string& spec_hash)
                           .spec_hash = spec_hash};
 }
 
-DesiredInstance Desired(const std::string& name, RestartPolicy policy,
-                        const std::string& spec_hash, bool built) {
+DesiredInstance Desired(const std::string& name, RestartPolicy policy, const std::string& spec_hash,
+                        bool built) {
   return DesiredInstance{.identity = Identity(name, spec_hash),
                          .restart_policy = policy,
                          .image_key = built ? "img-" + spec_hash : ""};
