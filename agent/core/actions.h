@@ -47,7 +47,8 @@ struct StopInstance {
   bool operator==(const StopInstance&) const = default;
 };
 
-// Undefines a stopped VM and removes its disk (the console log stays).
+// Undefines a VM that is not running (destroying it first if it is left in
+// the crashed state) and removes its disk; the console log stays.
 struct DeleteInstance {
   std::string name;
   std::string reason;

@@ -211,7 +211,8 @@ Decision DecideDesired(const Context& ctx, const DesiredInstance& want, const Ob
 }
 
 // A VM of ours that is not assigned: keep it through the grace period (and
-// forever before the first assignment), then stop and delete it.
+// forever before the first assignment), then stop and delete it. It is
+// reported not ready: without its assignment the agent knows no probes.
 Decision DecideUndesired(const Context& ctx, const ObservedVm& vm, const InstanceRuntime& runtime) {
   Decision d{.report = {.identity = *vm.identity}, .runtime = runtime};
   d.report.restarts = runtime.restarts;

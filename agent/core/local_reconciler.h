@@ -49,7 +49,9 @@ struct LocalPlan {
   // Every desired instance and every VM of ours, by name.
   std::vector<InstanceReport> reports;
   // Decide again after this long even if nothing changes (a back-off, grace
-  // period or build retry ends then); nullopt: only on change.
+  // period or build retry ends then); nullopt: only on change. Probes keep
+  // their own schedule (NextProbeDue); the app decides again when a probe
+  // result changes a ProbeState's `passing`.
   std::optional<absl::Duration> requeue_after;
   bool operator==(const LocalPlan&) const = default;
 };
