@@ -65,9 +65,12 @@ absl::StatusOr<AcceleratorMode> ParseAcceleratorMode(std::string_view text) {
 Accelerator ChooseAccelerator(AcceleratorMode mode, const AcceleratorFacts& facts,
                               const KvmProbe& probe) {
   switch (mode) {
-    case AcceleratorMode::kKvm: return Accelerator::kKvm;
-    case AcceleratorMode::kTcg: return Accelerator::kTcg;
-    case AcceleratorMode::kAuto: break;
+    case AcceleratorMode::kKvm:
+      return Accelerator::kKvm;
+    case AcceleratorMode::kTcg:
+      return Accelerator::kTcg;
+    case AcceleratorMode::kAuto:
+      break;
   }
   if (!facts.dev_kvm || !facts.virt_flags) {
     return Accelerator::kTcg;

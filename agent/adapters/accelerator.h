@@ -22,7 +22,7 @@ enum class AcceleratorMode { kAuto, kKvm, kTcg };
 absl::StatusOr<AcceleratorMode> ParseAcceleratorMode(std::string_view text);
 
 struct AcceleratorFacts {
-  bool dev_kvm = false;    // /dev/kvm exists
+  bool dev_kvm = false;     // /dev/kvm exists
   bool virt_flags = false;  // /proc/cpuinfo lists vmx or svm
 };
 

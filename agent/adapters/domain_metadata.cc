@@ -96,12 +96,23 @@ std::string XmlEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -110,8 +121,8 @@ std::string XmlEscape(std::string_view text) {
 std::string RenderMetadata(const DomainMetadata& metadata, int indent) {
   const int inner = indent + 2;
   const InstanceIdentity& id = metadata.identity;
-  std::string out = StrCat(std::string(indent, ' '), "<", kMetadataPrefix, ":instance xmlns:",
-                           kMetadataPrefix, "='", kMetadataNamespace, "'>\n");
+  std::string out = StrCat(std::string(indent, ' '), "<", kMetadataPrefix,
+                           ":instance xmlns:", kMetadataPrefix, "='", kMetadataNamespace, "'>\n");
   StrAppend(&out, Element(inner, "name", id.name), Element(inner, "namespace", id.namespace_name),
             Element(inner, "unikernel", id.unikernel), Element(inner, "uid", id.uid),
             Element(inner, "revision", StrCat(id.revision)),
@@ -137,7 +148,8 @@ absl::StatusOr<DomainMetadata> ParseMetadata(std::string_view xml) {
   }
   xmlNode* root = xmlDocGetRootElement(doc.get());
   // libvirt returns the element it found by namespace without the namespace.
-  if (root == nullptr || std::string_view(reinterpret_cast<const char*>(root->name)) != "instance" ||
+  if (root == nullptr ||
+      std::string_view(reinterpret_cast<const char*>(root->name)) != "instance" ||
       (root->ns != nullptr &&
        std::string_view(reinterpret_cast<const char*>(root->ns->href)) != kMetadataNamespace)) {
     return absl::InvalidArgumentError("metadata is not a nanoplane instance element");

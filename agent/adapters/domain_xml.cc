@@ -50,9 +50,8 @@ std::string DevicesElement(const VmSpec& spec, const DomainPlan& plan) {
   if (const auto* bridge = std::get_if<BridgeNetwork>(&spec.network)) {
     out += BridgeElement(*bridge);
   }
-  StrAppend(&out, "    <serial type='file'>\n", "      <source path='",
-            XmlEscape(plan.console_log), "' append='on'/>\n",
-            "      <target port='0'/>\n", "    </serial>\n",
+  StrAppend(&out, "    <serial type='file'>\n", "      <source path='", XmlEscape(plan.console_log),
+            "' append='on'/>\n", "      <target port='0'/>\n", "    </serial>\n",
             "    <controller type='usb' model='none'/>\n", "    <memballoon model='none'/>\n",
             "    <panic model='isa'/>\n", "  </devices>\n");
   return out;

@@ -32,22 +32,25 @@ InstanceIdentity Identity() {
 }
 
 PortBinding Bound(std::string name, int guest, int host, Protocol protocol = Protocol::kTcp) {
-  return {.forward = {.name = std::move(name), .guest_port = guest, .protocol = protocol,
+  return {.forward = {.name = std::move(name),
+                      .guest_port = guest,
+                      .protocol = protocol,
                       .host_port = host},
           .host_address = "127.0.0.1"};
 }
 
 TEST(DomainXmlTest, NanosKernelBootWithDiskUserNetworkAndDebugExit) {
-  VmSpec spec{.identity = Identity(),
-              .memory_bytes = 256 << 20,
-              .vcpus = 2,
-              .boot = KernelBoot{.kernel_path = "/var/lib/nanoplane/releases/0.1.52/kernel.img"},
-              .base_image = "/var/lib/nanoplane/images/ab12.img",
-              .network = UserNetwork{.forwards = {{.name = "http", .guest_port = 8080},
-                                                  {.name = "dns", .guest_port = 53,
-                                                   .protocol = Protocol::kUdp}}},
-              .accelerator = Accelerator::kKvm,
-              .debug_exit = true};
+  VmSpec spec{
+      .identity = Identity(),
+      .memory_bytes = 256 << 20,
+      .vcpus = 2,
+      .boot = KernelBoot{.kernel_path = "/var/lib/nanoplane/releases/0.1.52/kernel.img"},
+      .base_image = "/var/lib/nanoplane/images/ab12.img",
+      .network =
+          UserNetwork{.forwards = {{.name = "http", .guest_port = 8080},
+                                   {.name = "dns", .guest_port = 53, .protocol = Protocol::kUdp}}},
+      .accelerator = Accelerator::kKvm,
+      .debug_exit = true};
   DomainPlan plan{.uuid = "0e7a3a52-5b4c-4d39-9d0e-1f2a3b4c5d6e",
                   .disk_path = "/var/lib/nanoplane/vms/web-7c9f6d5b8-x2k4q/disk.qcow2",
                   .console_log = "/var/lib/nanoplane/vms/logs/web-7c9f6d5b8-x2k4q.log",
@@ -95,14 +98,14 @@ TEST(DomainXmlTest, LibvirtNetworkInterface) {
 }
 
 TEST(DomainMetadataTest, RoundTripsThroughTheParser) {
-  DomainMetadata metadata{.identity = Identity(),
-                          .accelerator = Accelerator::kKvm,
-                          .ports = {Bound("http", 8080, 30001), Bound("q", 9, 30002,
-                                                                      Protocol::kUdp)},
-                          .console_log = "/logs/a&b.log",
-                          .state_dir = "/vms/web",
-                          .debug_exit = true,
-                          .bridged = false};
+  DomainMetadata metadata{
+      .identity = Identity(),
+      .accelerator = Accelerator::kKvm,
+      .ports = {Bound("http", 8080, 30001), Bound("q", 9, 30002, Protocol::kUdp)},
+      .console_log = "/logs/a&b.log",
+      .state_dir = "/vms/web",
+      .debug_exit = true,
+      .bridged = false};
   absl::StatusOr<DomainMetadata> parsed = ParseMetadata(RenderMetadata(metadata, 0));
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(*parsed, metadata);
@@ -122,8 +125,8 @@ TEST(DomainMetadataTest, ParsesLibvirtsFormWithoutNamespaceAndSkipsUnknownFields
 TEST(DomainMetadataTest, RejectsForeignOrBrokenMetadata) {
   EXPECT_FALSE(ParseMetadata("<instance><name>x</name>").ok());
   EXPECT_FALSE(ParseMetadata("<other><name>x</name></other>").ok());
-  EXPECT_FALSE(ParseMetadata("<x:instance xmlns:x='urn:other'><x:name>a</x:name></x:instance>")
-                   .ok());
+  EXPECT_FALSE(
+      ParseMetadata("<x:instance xmlns:x='urn:other'><x:name>a</x:name></x:instance>").ok());
   EXPECT_FALSE(ParseMetadata("<instance><revision>1</revision></instance>").ok());
 }
 

@@ -106,12 +106,18 @@ std::string ReadFileTail(const std::string& path, size_t max_bytes) {
 
 StopClassification ClassifyShutoff(int shutoff_reason, bool debug_exit, const QemuRun& run) {
   switch (shutoff_reason) {
-    case VIR_DOMAIN_SHUTOFF_SHUTDOWN: return {.reason = StopReason::kShutdown};
-    case VIR_DOMAIN_SHUTOFF_DESTROYED: return {.reason = StopReason::kDestroyed};
-    case VIR_DOMAIN_SHUTOFF_FAILED: return {.reason = StopReason::kFailed};
-    case VIR_DOMAIN_SHUTOFF_UNKNOWN: return {.reason = StopReason::kNone};
-    case VIR_DOMAIN_SHUTOFF_CRASHED: break;
-    default: return {.reason = StopReason::kUnknown};
+    case VIR_DOMAIN_SHUTOFF_SHUTDOWN:
+      return {.reason = StopReason::kShutdown};
+    case VIR_DOMAIN_SHUTOFF_DESTROYED:
+      return {.reason = StopReason::kDestroyed};
+    case VIR_DOMAIN_SHUTOFF_FAILED:
+      return {.reason = StopReason::kFailed};
+    case VIR_DOMAIN_SHUTOFF_UNKNOWN:
+      return {.reason = StopReason::kNone};
+    case VIR_DOMAIN_SHUTOFF_CRASHED:
+      break;
+    default:
+      return {.reason = StopReason::kUnknown};
   }
   if (debug_exit && !run.terminated_by_signal && run.exit_status.has_value() &&
       (*run.exit_status & 1) == 1) {

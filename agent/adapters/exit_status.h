@@ -32,7 +32,7 @@ std::string QemuWrapperScript(std::string_view qemu_binary);
 // What the domain log says about QEMU's last run (the text after the last
 // "starting up" line libvirt writes at each start).
 struct QemuRun {
-  std::optional<int> exit_status;  // from the wrapper
+  std::optional<int> exit_status;     // from the wrapper
   bool terminated_by_signal = false;  // QEMU said "terminating on signal"
   bool operator==(const QemuRun&) const = default;
 };

@@ -35,8 +35,7 @@ TEST(ExitStatusTest, ClassifiesHowTheDomainStopped) {
   EXPECT_EQ(ClassifyShutoff(VIR_DOMAIN_SHUTOFF_CRASHED, false, debug_exit).reason,
             StopReason::kCrashed);
   // A panic: libvirt killed QEMU after the pvpanic event.
-  EXPECT_EQ(ClassifyShutoff(VIR_DOMAIN_SHUTOFF_CRASHED, true, killed).reason,
-            StopReason::kCrashed);
+  EXPECT_EQ(ClassifyShutoff(VIR_DOMAIN_SHUTOFF_CRASHED, true, killed).reason, StopReason::kCrashed);
   EXPECT_EQ(ClassifyShutoff(VIR_DOMAIN_SHUTOFF_CRASHED, true, QemuRun{}).reason,
             StopReason::kCrashed);
   EXPECT_EQ(ClassifyShutoff(VIR_DOMAIN_SHUTOFF_SHUTDOWN, true, debug_exit).reason,

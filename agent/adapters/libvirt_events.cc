@@ -6,15 +6,23 @@ namespace nanoplane::agent {
 
 std::optional<VmEventType> EventTypeFor(int event) {
   switch (event) {
-    case VIR_DOMAIN_EVENT_DEFINED: return VmEventType::kDefined;
-    case VIR_DOMAIN_EVENT_UNDEFINED: return VmEventType::kUndefined;
-    case VIR_DOMAIN_EVENT_STARTED: return VmEventType::kStarted;
+    case VIR_DOMAIN_EVENT_DEFINED:
+      return VmEventType::kDefined;
+    case VIR_DOMAIN_EVENT_UNDEFINED:
+      return VmEventType::kUndefined;
+    case VIR_DOMAIN_EVENT_STARTED:
+      return VmEventType::kStarted;
     case VIR_DOMAIN_EVENT_SUSPENDED:
-    case VIR_DOMAIN_EVENT_PMSUSPENDED: return VmEventType::kSuspended;
-    case VIR_DOMAIN_EVENT_RESUMED: return VmEventType::kResumed;
-    case VIR_DOMAIN_EVENT_STOPPED: return VmEventType::kStopped;
-    case VIR_DOMAIN_EVENT_CRASHED: return VmEventType::kCrashed;
-    default: return std::nullopt;
+    case VIR_DOMAIN_EVENT_PMSUSPENDED:
+      return VmEventType::kSuspended;
+    case VIR_DOMAIN_EVENT_RESUMED:
+      return VmEventType::kResumed;
+    case VIR_DOMAIN_EVENT_STOPPED:
+      return VmEventType::kStopped;
+    case VIR_DOMAIN_EVENT_CRASHED:
+      return VmEventType::kCrashed;
+    default:
+      return std::nullopt;
   }
 }
 

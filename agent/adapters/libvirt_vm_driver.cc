@@ -176,10 +176,9 @@ absl::StatusOr<std::string> LibvirtVmDriver::PrepareDisk(const VmSpec& spec,
   std::error_code ec;
   fs::remove(overlay, ec);
   const std::string base = fs::absolute(spec.base_image).string();
-  NP_ASSIGN_OR_RETURN(CommandResult result,
-                      RunCommand({options_.qemu_img, "create", "-q", "-f", "qcow2", "-F", "raw",
-                                  "-b", base, overlay},
-                                 absl::Seconds(30)));
+  NP_ASSIGN_OR_RETURN(CommandResult result, RunCommand({options_.qemu_img, "create", "-q", "-f",
+                                                        "qcow2", "-F", "raw", "-b", base, overlay},
+                                                       absl::Seconds(30)));
   if (result.exit_code != 0) {
     return absl::InternalError(
         StrCat("create overlay for ", spec.identity.name, ": qemu-img: ", result.output));

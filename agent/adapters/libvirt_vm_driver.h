@@ -76,8 +76,7 @@ class LibvirtVmDriver final : public VmDriver {
   void ReleasePorts(const std::vector<PortBinding>& ports);
   [[nodiscard]] absl::StatusOr<std::vector<PortBinding>> AllocatePorts(const VmSpec& spec);
   [[nodiscard]] absl::StatusOr<std::string> PrepareExisting(const VmSpec& spec);
-  [[nodiscard]] absl::StatusOr<std::string> PrepareDisk(const VmSpec& spec,
-                                                        const std::string& dir);
+  [[nodiscard]] absl::StatusOr<std::string> PrepareDisk(const VmSpec& spec, const std::string& dir);
   [[nodiscard]] absl::Status DefineAndStart(const VmSpec& spec, const std::string& xml);
   std::optional<VmEvent> Resolve(const RawDomainEvent& raw);
   void Remember(const std::string& name, bool ours);
@@ -89,7 +88,7 @@ class LibvirtVmDriver final : public VmDriver {
   ConnectHandle conn_ ABSL_GUARDED_BY(mu_);
   VmEventCallback watcher_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> known_ ABSL_GUARDED_BY(mu_);  // our domains seen, for undefine events
-  std::unique_ptr<LibvirtEventStream> events_;  // declared last: stopped first
+  std::unique_ptr<LibvirtEventStream> events_;        // declared last: stopped first
 };
 
 }  // namespace nanoplane::agent

@@ -36,8 +36,8 @@ constexpr absl::Duration kBootTimeout = absl::Seconds(60);
 }  // namespace
 
 void PrintTo(const VmEvent& event, std::ostream* os) {
-  *os << "{" << event.name << " " << ToString(event.type) << " "
-      << ToString(event.stop_reason) << " exit=" << event.exit_code.value_or(-1) << "}";
+  *os << "{" << event.name << " " << ToString(event.type) << " " << ToString(event.stop_reason)
+      << " exit=" << event.exit_code.value_or(-1) << "}";
 }
 
 namespace {
@@ -175,8 +175,9 @@ TEST_F(LibvirtVmDriverTest, BootsServesHttpIsAdoptedAndStopsGracefully) {
   EXPECT_EQ(created->ports[0].host_address, "127.0.0.1");
 
   ASSERT_TRUE(WaitFor(
-      [&] { return ReadFile(created->console_log).find(testing::kTestGuestMarker) !=
-                   std::string::npos; },
+      [&] {
+        return ReadFile(created->console_log).find(testing::kTestGuestMarker) != std::string::npos;
+      },
       kBootTimeout))
       << ReadFile(created->console_log);
   const absl::Duration to_marker = absl::Now() - start;

@@ -1,10 +1,9 @@
 // LibvirtVmDriver: the connection, finding our domains and describing them.
 
+#include <libvirt/virterror.h>
 #include <sys/stat.h>
 
 #include <filesystem>
-
-#include <libvirt/virterror.h>
 
 #include "agent/adapters/domain_metadata.h"
 #include "agent/adapters/exit_status.h"

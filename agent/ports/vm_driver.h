@@ -134,7 +134,7 @@ struct VmInfo {
   StopReason stop_reason = StopReason::kNone;
   std::optional<int> exit_code;  // with kExited
   std::vector<PortBinding> ports;
-  std::string address;  // the guest's address when known (bridged networking)
+  std::string address;                   // the guest's address when known (bridged networking)
   std::optional<absl::Time> started_at;  // while running
   Accelerator accelerator = Accelerator::kTcg;
   std::string console_log;
@@ -212,36 +212,54 @@ inline std::string_view ToString(Accelerator accelerator) {
 
 inline std::string_view ToString(VmState state) {
   switch (state) {
-    case VmState::kRunning: return "running";
-    case VmState::kPaused: return "paused";
-    case VmState::kShutOff: return "shut off";
-    case VmState::kCrashed: return "crashed";
+    case VmState::kRunning:
+      return "running";
+    case VmState::kPaused:
+      return "paused";
+    case VmState::kShutOff:
+      return "shut off";
+    case VmState::kCrashed:
+      return "crashed";
   }
   return "unknown";
 }
 
 inline std::string_view ToString(StopReason reason) {
   switch (reason) {
-    case StopReason::kNone: return "none";
-    case StopReason::kShutdown: return "shutdown";
-    case StopReason::kExited: return "exited";
-    case StopReason::kCrashed: return "crashed";
-    case StopReason::kDestroyed: return "destroyed";
-    case StopReason::kFailed: return "failed";
-    case StopReason::kUnknown: return "unknown";
+    case StopReason::kNone:
+      return "none";
+    case StopReason::kShutdown:
+      return "shutdown";
+    case StopReason::kExited:
+      return "exited";
+    case StopReason::kCrashed:
+      return "crashed";
+    case StopReason::kDestroyed:
+      return "destroyed";
+    case StopReason::kFailed:
+      return "failed";
+    case StopReason::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }
 
 inline std::string_view ToString(VmEventType type) {
   switch (type) {
-    case VmEventType::kDefined: return "defined";
-    case VmEventType::kUndefined: return "undefined";
-    case VmEventType::kStarted: return "started";
-    case VmEventType::kStopped: return "stopped";
-    case VmEventType::kSuspended: return "suspended";
-    case VmEventType::kResumed: return "resumed";
-    case VmEventType::kCrashed: return "crashed";
+    case VmEventType::kDefined:
+      return "defined";
+    case VmEventType::kUndefined:
+      return "undefined";
+    case VmEventType::kStarted:
+      return "started";
+    case VmEventType::kStopped:
+      return "stopped";
+    case VmEventType::kSuspended:
+      return "suspended";
+    case VmEventType::kResumed:
+      return "resumed";
+    case VmEventType::kCrashed:
+      return "crashed";
   }
   return "unknown";
 }

@@ -69,9 +69,9 @@ TEST(FakeVmDriverTest, SimulatedGuestExitsAndCrashesAreReportedAndWatched) {
   for (const VmEvent& event : events) {
     types.push_back(event.type);
   }
-  EXPECT_THAT(types, ElementsAre(VmEventType::kDefined, VmEventType::kStarted,
-                                 VmEventType::kStopped, VmEventType::kStarted,
-                                 VmEventType::kCrashed, VmEventType::kStopped));
+  EXPECT_THAT(types,
+              ElementsAre(VmEventType::kDefined, VmEventType::kStarted, VmEventType::kStopped,
+                          VmEventType::kStarted, VmEventType::kCrashed, VmEventType::kStopped));
   EXPECT_EQ(events[2].exit_code, 3);
   EXPECT_EQ(events[2].stop_reason, StopReason::kExited);
 }

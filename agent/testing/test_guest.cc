@@ -72,9 +72,7 @@ std::map<std::string, std::vector<std::string>> ReadModulesDep(const fs::path& d
   return deps;
 }
 
-std::string ModuleName(const std::string& path) {
-  return fs::path(path).stem().string();
-}
+std::string ModuleName(const std::string& path) { return fs::path(path).stem().string(); }
 
 void AddWithDeps(const std::string& path,
                  const std::map<std::string, std::vector<std::string>>& deps,
@@ -172,7 +170,9 @@ std::string TestGuestInit(const std::vector<std::string>& modules) {
       "mount -t proc proc /proc\n"
       "mount -t sysfs sys /sys\n"
       "mount -t devtmpfs dev /dev\n"
-      "for m in ", StrJoin(modules, " "), "; do\n"
+      "for m in ",
+      StrJoin(modules, " "),
+      "; do\n"
       "  insmod /lib/modules/$m.ko || echo \"np-test-guest: insmod $m failed\"\n"
       "done\n"
       "# virtio-net probes asynchronously.\n"
@@ -196,10 +196,14 @@ std::string TestGuestInit(const std::vector<std::string>& modules) {
       "    np.code=*) code=\"${w#np.code=}\" ;;\n"
       "  esac\n"
       "done\n"
-      "echo \"", kTestGuestMarker, " mode=$mode\"\n"
+      "echo \"",
+      kTestGuestMarker,
+      " mode=$mode\"\n"
       "case \"$mode\" in\n"
       "  http)\n"
-      "    printf '", kTestGuestBody, "' > /www/index.html\n"
+      "    printf '",
+      kTestGuestBody,
+      "' > /www/index.html\n"
       "    httpd -p 8080 -h /www\n"
       "    echo 'np-test-guest: http on 8080' ;;\n"
       "  exit)\n"
