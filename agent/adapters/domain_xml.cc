@@ -27,6 +27,8 @@ std::string DiskElement(const DomainPlan& plan) {
   if (plan.disk_path.empty()) {
     return "";
   }
+  // cache='unsafe': the overlay is thrown away at the next Create, so there is
+  // nothing for flushes to protect.
   return StrCat("    <disk type='file' device='disk'>\n",
                 "      <driver name='qemu' type='qcow2' cache='unsafe' discard='unmap'/>\n",
                 "      <source file='", XmlEscape(plan.disk_path), "'/>\n",
