@@ -81,9 +81,9 @@ struct RemoveFinalizer {
   bool operator==(const RemoveFinalizer&) const = default;
 };
 
-using Action = std::variant<CreateRevision, UpdateRevision, DeleteRevision, StartInstance,
-                            StopInstance, DeleteInstance, PatchStatus, RecordEvent,
-                            RemoveFinalizer>;
+using Action =
+    std::variant<CreateRevision, UpdateRevision, DeleteRevision, StartInstance, StopInstance,
+                 DeleteInstance, PatchStatus, RecordEvent, RemoveFinalizer>;
 
 // One line per action, e.g. `StartInstance{web-6f1c0a9b2e-x7k2p on h1 rev 2}`.
 std::string ToString(const Action& action);

@@ -21,8 +21,7 @@ static_assert(static_cast<int>(InstancePhase::kUnknown) + 1 == api::UNKNOWN_PHAS
 static_assert(static_cast<int>(ConditionStatus::kTrue) + 1 == api::TRUE);
 static_assert(static_cast<int>(ConditionStatus::kUnknown) + 1 == api::UNKNOWN);
 
-absl::StatusOr<IntOrPercent> FromIntOrString(const api::IntOrString& value,
-                                             std::string_view path) {
+absl::StatusOr<IntOrPercent> FromIntOrString(const api::IntOrString& value, std::string_view path) {
   if (value.has_int_value()) {
     return IntOrPercent{value.int_value(), false};
   }
@@ -68,8 +67,8 @@ void SpecFromProto(const api::UnikernelSpec& spec, DesiredUnikernel& out) {
   out.revision_history_limit = spec.revision_history_limit();
   out.strategy = spec.strategy().type() == api::RECREATE ? StrategyType::kRecreate
                                                          : StrategyType::kRollingUpdate;
-  out.host_selector = Labels(spec.placement().host_selector().begin(),
-                             spec.placement().host_selector().end());
+  out.host_selector =
+      Labels(spec.placement().host_selector().begin(), spec.placement().host_selector().end());
   out.spread.max_skew = spec.placement().spread().max_skew();
   out.spread.when_unsatisfiable =
       spec.placement().spread().when_unsatisfiable() == api::DO_NOT_SCHEDULE
@@ -168,11 +167,11 @@ absl::StatusOr<DesiredUnikernel> DesiredFromProto(const api::Unikernel& object) 
                                 std::string(kFinalizer)) != meta.finalizers().end();
   SpecFromProto(defaulted.spec(), out);
   const api::RollingUpdate& rolling = defaulted.spec().strategy().rolling_update();
-  NP_ASSIGN_OR_RETURN(out.max_surge, FromIntOrString(rolling.max_surge(),
-                                                     "spec.strategy.rollingUpdate.maxSurge"));
-  NP_ASSIGN_OR_RETURN(out.max_unavailable,
-                      FromIntOrString(rolling.max_unavailable(),
-                                      "spec.strategy.rollingUpdate.maxUnavailable"));
+  NP_ASSIGN_OR_RETURN(out.max_surge,
+                      FromIntOrString(rolling.max_surge(), "spec.strategy.rollingUpdate.maxSurge"));
+  NP_ASSIGN_OR_RETURN(
+      out.max_unavailable,
+      FromIntOrString(rolling.max_unavailable(), "spec.strategy.rollingUpdate.maxUnavailable"));
   absl::StatusOr<UnikernelStatus> status = StatusFromProto(defaulted.status());
   if (!status.ok()) {
     return Annotate(status.status(), "status");
@@ -218,12 +217,11 @@ absl::StatusOr<UnikernelStatus> StatusFromProto(const api::UnikernelStatus& in) 
                       .selector = in.selector()};
   for (const api::Condition& c : in.conditions()) {
     NP_ASSIGN_OR_RETURN(absl::Time time, ParseTimestamp(c.last_transition_time()));
-    out.conditions.push_back(
-        Condition{.type = c.type(),
-                  .status = ConditionStatusFromProto(c.status()),
-                  .reason = c.reason(),
-                  .message = c.message(),
-                  .last_transition_time = time});
+    out.conditions.push_back(Condition{.type = c.type(),
+                                       .status = ConditionStatusFromProto(c.status()),
+                                       .reason = c.reason(),
+                                       .message = c.message(),
+                                       .last_transition_time = time});
   }
   for (const api::InstanceStatus& instance : in.instances()) {
     NP_ASSIGN_OR_RETURN(InstanceStatus converted, InstanceFromProto(instance));

@@ -63,7 +63,10 @@ TEST(ConvertTest, TemplateHashSeesDefaultsAsWrittenOrNot) {
 
 TEST(ConvertTest, BadIntOrPercentIsInvalidArgumentWithItsPath) {
   v1alpha1::Unikernel u = MakeUnikernel();
-  u.mutable_spec()->mutable_strategy()->mutable_rolling_update()->mutable_max_surge()
+  u.mutable_spec()
+      ->mutable_strategy()
+      ->mutable_rolling_update()
+      ->mutable_max_surge()
       ->set_string_value("lots");
   absl::StatusOr<DesiredUnikernel> d = DesiredFromProto(u);
   EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
@@ -83,18 +86,30 @@ TEST(ConvertTest, DeletionAndRecreate) {
 }
 
 TEST(ConvertTest, StatusRoundTrips) {
-  UnikernelStatus status{
-      .observed_generation = 3, .replicas = 2, .updated_replicas = 1, .ready_replicas = 2,
-      .available_replicas = 1, .unavailable_replicas = 1, .current_revision = 1,
-      .update_revision = 2,
-      .conditions = {{.type = "Available", .status = ConditionStatus::kFalse,
-                      .reason = "MinimumReplicasUnavailable", .message = "1/2",
-                      .last_transition_time = At(5)}},
-      .instances = {{.name = "web-1", .host = "h1", .revision = 2,
-                     .phase = InstancePhase::kBackOff, .restarts = 4, .address = "10.0.0.2",
-                     .ports = {{"http", 80, "TCP", "127.0.0.1", 30080}},
-                     .message = "exited", .exit_code = 1, .started_time = At(2)}},
-      .selector = "nanoplane.dev/unikernel=web"};
+  UnikernelStatus status{.observed_generation = 3,
+                         .replicas = 2,
+                         .updated_replicas = 1,
+                         .ready_replicas = 2,
+                         .available_replicas = 1,
+                         .unavailable_replicas = 1,
+                         .current_revision = 1,
+                         .update_revision = 2,
+                         .conditions = {{.type = "Available",
+                                         .status = ConditionStatus::kFalse,
+                                         .reason = "MinimumReplicasUnavailable",
+                                         .message = "1/2",
+                                         .last_transition_time = At(5)}},
+                         .instances = {{.name = "web-1",
+                                        .host = "h1",
+                                        .revision = 2,
+                                        .phase = InstancePhase::kBackOff,
+                                        .restarts = 4,
+                                        .address = "10.0.0.2",
+                                        .ports = {{"http", 80, "TCP", "127.0.0.1", 30080}},
+                                        .message = "exited",
+                                        .exit_code = 1,
+                                        .started_time = At(2)}},
+                         .selector = "nanoplane.dev/unikernel=web"};
   v1alpha1::UnikernelStatus proto = StatusToProto(status);
   EXPECT_EQ(proto.conditions(0).last_transition_time(), "2023-11-14T22:13:25Z");
   EXPECT_EQ(proto.instances(0).phase(), v1alpha1::BACK_OFF);

@@ -40,16 +40,16 @@ InstanceView Classify(const Instance& instance, const Host* host, const Classify
   } else if (instance.stop_requested && !finished) {
     view.phase = InstancePhase::kTerminating;
   }
-  view.evicted = host != nullptr && !host->ready &&
-                 opt.now >= host->not_ready_since + opt.eviction_timeout;
+  view.evicted =
+      host != nullptr && !host->ready && opt.now >= host->not_ready_since + opt.eviction_timeout;
   // Finished instances never run again (the agent restarts what its policy
   // allows and reports the rest as finished). A stop sent to a host that is
   // given up on needs no confirmation: an agent stops every VM it is no longer
   // assigned when it comes back.
   view.deletable = host == nullptr || finished || (instance.stop_requested && view.evicted);
   view.active = !view.deletable && !instance.stop_requested && !view.evicted;
-  view.ready = view.active && view.host_ready && instance.ready &&
-               instance.phase == InstancePhase::kRunning;
+  view.ready =
+      view.active && view.host_ready && instance.ready && instance.phase == InstancePhase::kRunning;
   if (view.ready) {
     view.available_at = instance.ready_since + absl::Seconds(opt.min_ready_seconds);
     view.available = opt.now >= view.available_at;
@@ -82,12 +82,10 @@ bool StopsBefore(const InstanceView& a, const InstanceView& b) {
   // for a shorter time, so it is negated, as are restarts and creation time.
   absl::Duration x_ready = a.ready ? -(x.ready_since - absl::UnixEpoch()) : absl::Duration();
   absl::Duration y_ready = b.ready ? -(y.ready_since - absl::UnixEpoch()) : absl::Duration();
-  return std::make_tuple(a.host_ready, x_running, a.ready, a.available, x_ready,
-                         -x.restarts, a.revision, -(x.created_time - absl::UnixEpoch()),
-                         x.name) <
-         std::make_tuple(b.host_ready, y_running, b.ready, b.available, y_ready,
-                         -y.restarts, b.revision, -(y.created_time - absl::UnixEpoch()),
-                         y.name);
+  return std::make_tuple(a.host_ready, x_running, a.ready, a.available, x_ready, -x.restarts,
+                         a.revision, -(x.created_time - absl::UnixEpoch()), x.name) <
+         std::make_tuple(b.host_ready, y_running, b.ready, b.available, y_ready, -y.restarts,
+                         b.revision, -(y.created_time - absl::UnixEpoch()), y.name);
 }
 
 FleetCounts CountActive(const std::vector<InstanceView>& views) {

@@ -29,7 +29,7 @@ struct InstanceView {
   bool available = false;  // ready for at least minReadySeconds
   bool deletable = false;  // nothing of it runs any more: DeleteInstance
   absl::Time available_at = absl::InfiniteFuture();  // when a ready one becomes available
-  InstancePhase phase = InstancePhase::kPending;      // kUnknown on a NotReady host
+  InstancePhase phase = InstancePhase::kPending;     // kUnknown on a NotReady host
 };
 
 struct ClassifyOptions {
@@ -54,8 +54,7 @@ bool StopsBefore(const InstanceView& a, const InstanceView& b);
 // The active views of `views` for which `filter` holds, best stop candidate
 // first.
 template <typename Filter>
-std::vector<const InstanceView*> RankActive(const std::vector<InstanceView>& views,
-                                            Filter filter);
+std::vector<const InstanceView*> RankActive(const std::vector<InstanceView>& views, Filter filter);
 
 // Counts over the active instances.
 struct FleetCounts {

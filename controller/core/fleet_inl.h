@@ -8,8 +8,7 @@
 namespace nanoplane::controller::core {
 
 template <typename Filter>
-std::vector<const InstanceView*> RankActive(const std::vector<InstanceView>& views,
-                                            Filter filter) {
+std::vector<const InstanceView*> RankActive(const std::vector<InstanceView>& views, Filter filter) {
   std::vector<const InstanceView*> ranked;
   for (const InstanceView& view : views) {
     if (view.active && filter(view)) {

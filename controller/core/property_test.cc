@@ -21,7 +21,7 @@ namespace {
 using testing::Census;
 using testing::SimulatedWorld;
 
-constexpr int kEventRounds = 120;    // simulated seconds of chaos
+constexpr int kEventRounds = 120;     // simulated seconds of chaos
 constexpr int kConvergeRounds = 400;  // at most this many seconds to settle
 constexpr int kStayRounds = 100;      // then this long with an empty plan
 
@@ -78,8 +78,8 @@ void CheckLimits(const DesiredUnikernel& d, Census before, Census after, Sequenc
   int min_available = d.replicas - limits.max_unavailable;
   if (d.strategy == StrategyType::kRollingUpdate &&
       after.available < std::min(before.available, min_available)) {
-    seq.Fail(StrCat("available ", before.available, " -> ", after.available, " below ",
-                    min_available));
+    seq.Fail(
+        StrCat("available ", before.available, " -> ", after.available, " below ", min_available));
   }
 }
 
@@ -156,7 +156,8 @@ int RunSequence(uint64_t seed, StrategyType strategy, Sequence& seq) {
   for (int round = 0; round < kEventRounds && seq.failure.empty(); ++round) {
     if (chaos() % 4 == 0) {
       ++seq.events;
-      seq.log.push_back(StrCat(absl::FormatTime(world.now()), " event ", world.InjectRandomEvent()));
+      seq.log.push_back(
+          StrCat(absl::FormatTime(world.now()), " event ", world.InjectRandomEvent()));
     }
     Step(world, controller_rng, seq);
     world.Advance(absl::Seconds(1));
@@ -193,16 +194,15 @@ void RunMany(StrategyType strategy, uint64_t first_seed, int count) {
     Sequence seq{.seed = first_seed + i};
     slowest = std::max(slowest, RunSequence(seq.seed, strategy, seq));
     if (!seq.failure.empty()) {
-      ADD_FAILURE() << "seed " << seq.seed << ": " << seq.failure << "\n"
-                    << StrJoin(seq.log, "\n");
+      ADD_FAILURE() << "seed " << seq.seed << ": " << seq.failure << "\n" << StrJoin(seq.log, "\n");
       return;
     }
     events += seq.events;
     starts += seq.starts;
     stops += seq.stops;
   }
-  std::cout << count << " sequences, " << events << " events, " << starts << " starts, "
-            << stops << " stops; slowest convergence " << slowest << " rounds\n";
+  std::cout << count << " sequences, " << events << " events, " << starts << " starts, " << stops
+            << " stops; slowest convergence " << slowest << " rounds\n";
 }
 
 TEST(PropertyTest, RollingUpdateKeepsLimitsUniqueNamesAndConverges) {

@@ -149,10 +149,13 @@ ReconcileResult ReconcileLive(const ReconcileInput& in, absl::BitGenRef rng) {
   Append(result.actions, std::move(plan.actions));
 
   UnikernelStatus status = CountStatus(desired, sync.update, views);
-  ConditionsResult conditions = ComputeConditions(
-      ConditionsInput{.desired = &desired, .update = sync.update, .views = &views,
-                      .unschedulable = plan.unschedulable, .now = in.now},
-      status);
+  ConditionsResult conditions =
+      ComputeConditions(ConditionsInput{.desired = &desired,
+                                        .update = sync.update,
+                                        .views = &views,
+                                        .unschedulable = plan.unschedulable,
+                                        .now = in.now},
+                        status);
   status.conditions = conditions.conditions;
   const Condition* progressing = FindCondition(status.conditions, kProgressing);
   if (conditions.progressed && progressing->reason == kRollingOut &&

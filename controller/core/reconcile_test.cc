@@ -116,15 +116,18 @@ std::vector<Row> Rows() {
   four[3].phase = InstancePhase::kBackOff;
   four[3].ready = false;
   return {
-      {"fresh: revision 1 and every replica, spread over the hosts", Input(a3, {}, {}),
+      {"fresh: revision 1 and every replica, spread over the hosts",
+       Input(a3, {}, {}),
        {CreateRevision{MakeRevision(1, kA, kNow)}, Start("h1", kA, 1), Start("h2", kA, 1),
         Start("h3", kA, 1), Patch()}},
-      {"steady, status not yet written", Input(a3, Steady(kA), History(false)),
+      {"steady, status not yet written",
+       Input(a3, Steady(kA), History(false)),
        {Patch(), Complete(1)}},
       {"new template: surge one new instance, keep every old one (maxUnavailable 0)",
        Input(b3, Steady(kA), History(false)),
        {CreateRevision{MakeRevision(2, kB, kNow)}, Start("h1", kB, 2), Patch()}},
-      {"new instance available: stop one old", Input(b3, Plus(Steady(kA), {RunningInstance("b1", "h1", kB)}), History(true)),
+      {"new instance available: stop one old",
+       Input(b3, Plus(Steady(kA), {RunningInstance("b1", "h1", kB)}), History(true)),
        {Stop("a1", "h1", "RollingUpdate"), Patch()}},
       {"new instance still starting: nothing to stop",
        Input(b3, Plus(Steady(kA), {InstanceIn(InstancePhase::kStarting, "b1", "h1", kB)}),
@@ -134,15 +137,18 @@ std::vector<Row> Rows() {
        Input(With(b3, [](DesiredUnikernel& d) { d.min_ready_seconds = 30; }),
              Plus(Steady(kA), {RunningInstance("b1", "h1", kB, kNow - absl::Seconds(10))}),
              History(true)),
-       {Patch()}, absl::Seconds(20)},
+       {Patch()},
+       absl::Seconds(20)},
       {"crash-looping old instance is stopped first",
        Input(MakeDesired(4, kB), four, History(false)),
        {CreateRevision{MakeRevision(2, kB, kNow)}, Start("h2", kB, 2),
-        Stop("a4", "h1", "RollingUpdate"), Patch(), Warning("CrashLooping", "1 crash-looping: a4")}},
+        Stop("a4", "h1", "RollingUpdate"), Patch(),
+        Warning("CrashLooping", "1 crash-looping: a4")}},
       {"host NotReady within the eviction timeout: Unknown, not replaced",
        Input(a3, Steady(kA), History(false),
              {MakeHost("h1"), MakeHost("h2"), Down(MakeHost("h3"), absl::Seconds(60))}),
-       {Patch(), Warning("HostNotReady", "1 on NotReady hosts: a3")}, absl::Seconds(240)},
+       {Patch(), Warning("HostNotReady", "1 on NotReady hosts: a3")},
+       absl::Seconds(240)},
       {"host NotReady past the eviction timeout: replaced elsewhere",
        Input(a3, Steady(kA), History(false),
              {MakeHost("h1"), MakeHost("h2"), Down(MakeHost("h3"), absl::Seconds(400))}),
@@ -163,9 +169,11 @@ std::vector<Row> Rows() {
        Input(With(b3, paused), {RunningInstance("a1", "h1", kA), RunningInstance("a2", "h2", kA)},
              History(false)),
        {CreateRevision{MakeRevision(2, kB, kNow)}, Start("h3", kA, 1), Patch()}},
-      {"paused: no rollout", Input(With(b3, paused), Steady(kA), History(false)),
+      {"paused: no rollout",
+       Input(With(b3, paused), Steady(kA), History(false)),
        {CreateRevision{MakeRevision(2, kB, kNow)}, Patch()}},
-      {"Recreate: stop every old instance first", Input(With(b3, recreate), Steady(kA), History(false)),
+      {"Recreate: stop every old instance first",
+       Input(With(b3, recreate), Steady(kA), History(false)),
        {CreateRevision{MakeRevision(2, kB, kNow)}, Stop("a1", "h1", "Recreate"),
         Stop("a2", "h2", "Recreate"), Stop("a3", "h3", "Recreate"), Patch()}},
       {"Recreate: wait while old instances still run",
@@ -186,8 +194,9 @@ std::vector<Row> Rows() {
              History(false)),
        {Delete("a4", "h3"), Patch(), Complete(1)}},
       {"failed instance among too few: replaced",
-       Input(a3, {RunningInstance("a1", "h1", kA), RunningInstance("a2", "h2", kA),
-                  InstanceIn(InstancePhase::kFailed, "a3", "h3", kA)},
+       Input(a3,
+             {RunningInstance("a1", "h1", kA), RunningInstance("a2", "h2", kA),
+              InstanceIn(InstancePhase::kFailed, "a3", "h3", kA)},
              History(false)),
        {Delete("a3", "h3"), Start("h3", kA, 1), Patch()}},
       {"host left the fleet: its instance is forgotten and replaced",
@@ -198,8 +207,8 @@ std::vector<Row> Rows() {
        {Stop("a1", "h1", "Deleting"), Stop("a2", "h2", "Deleting"), Stop("a3", "h3", "Deleting"),
         Patch()}},
       {"deleting: still stopping, finalizer stays",
-       Input(With(a3, deleting), {Stopping(RunningInstance("a1", "h1", kA), InstancePhase::kRunning)},
-             History(false)),
+       Input(With(a3, deleting),
+             {Stopping(RunningInstance("a1", "h1", kA), InstancePhase::kRunning)}, History(false)),
        {Patch()}},
       {"deleting: all stopped, forgotten, finalizer removed",
        Input(With(a3, deleting),
@@ -216,10 +225,13 @@ std::vector<Row> Rows() {
        Input(With(a3, deleting),
              {Stopping(RunningInstance("a3", "h3", kA), InstancePhase::kRunning)}, History(false),
              {MakeHost("h1"), MakeHost("h2"), Down(MakeHost("h3"), absl::Seconds(100))}),
-       {Patch()}, absl::Seconds(200)},
-      {"gone: orphans are stopped", Input(std::nullopt, {RunningInstance("a1", "h1", kA)}, History(true)),
+       {Patch()},
+       absl::Seconds(200)},
+      {"gone: orphans are stopped",
+       Input(std::nullopt, {RunningInstance("a1", "h1", kA)}, History(true)),
        {Stop("a1", "h1", "Orphaned")}},
-      {"gone: nothing left, history deleted", Input(std::nullopt, {}, History(true)),
+      {"gone: nothing left, history deleted",
+       Input(std::nullopt, {}, History(true)),
        {DeleteRevision{1, kA.hash}, DeleteRevision{2, kB.hash}}},
       {"nothing fits: the reason in status and an event",
        Input(a3, {}, {},
@@ -229,8 +241,11 @@ std::vector<Row> Rows() {
         Warning("Unschedulable", "0/3 hosts fit: 3 insufficient memory")}},
       {"undo: the old template moves to a new number and rolls out",
        Input(a3, Steady(kB, "b"), {MakeRevision(1, kA), MakeRevision(2, kB)}),
-       {UpdateRevision{Revision{.number = 3, .hash = kA.hash, .canonical = "a",
-                                .created_time = At(0), .progress_time = kNow}},
+       {UpdateRevision{Revision{.number = 3,
+                                .hash = kA.hash,
+                                .canonical = "a",
+                                .created_time = At(0),
+                                .progress_time = kNow}},
         Start("h1", kA, 3), Patch()}},
   };
 }
@@ -255,8 +270,7 @@ TEST(ReconcileTest, PrunesRevisionsBeyondTheHistoryLimit) {
   DesiredUnikernel desired = MakeDesired(3, MakeTemplate("4"));
   desired.revision_history_limit = 1;
   std::mt19937_64 rng(1);
-  ReconcileResult result =
-      Reconcile(Input(desired, Steady(MakeTemplate("4")), history), rng);
+  ReconcileResult result = Reconcile(Input(desired, Steady(MakeTemplate("4")), history), rng);
   EXPECT_EQ(Normalized(result.actions, "web"),
             (std::vector<Action>{DeleteRevision{1, history[0].hash},
                                  DeleteRevision{2, history[1].hash}, Patch(), Complete(4)}));
@@ -275,8 +289,8 @@ TEST(ReconcileTest, SteadyStateWithItsStatusWrittenIsEmpty) {
 }
 
 TEST(ReconcileTest, NamesAreUniqueFleetWideAndWithinAPass) {
-  ReconcileInput input = Input(MakeDesired(30, kA), {}, {},
-                               {MakeHost("h1", {}, {64 * testing::kGi, 64})});
+  ReconcileInput input =
+      Input(MakeDesired(30, kA), {}, {}, {MakeHost("h1", {}, {64 * testing::kGi, 64})});
   std::mt19937_64 probe(1);
   // Whatever the first draw would be is already taken elsewhere in the fleet.
   input.taken_names.insert(NewInstanceName("web", kA.hash, {}, probe));

@@ -66,8 +66,8 @@ bool IsOld(const InstanceView& view) { return !view.updated; }
 bool Any(const InstanceView&) { return true; }
 
 int CountAvailable(const std::vector<const InstanceView*>& views) {
-  return static_cast<int>(
-      std::count_if(views.begin(), views.end(), [](const InstanceView* v) { return v->available; }));
+  return static_cast<int>(std::count_if(views.begin(), views.end(),
+                                        [](const InstanceView* v) { return v->available; }));
 }
 
 // Brings the update revision to `replicas`: surplus first by rank, shortfall
@@ -108,10 +108,9 @@ void ScaleDownOld(Planner& planner, const std::vector<const InstanceView*>& old,
       ++stopped;
     }
   }
-  std::stable_sort(available.begin(), available.end(),
-                   [](const InstanceView* a, const InstanceView* b) {
-                     return a->revision < b->revision;
-                   });
+  std::stable_sort(
+      available.begin(), available.end(),
+      [](const InstanceView* a, const InstanceView* b) { return a->revision < b->revision; });
   int budget = std::min(CountAvailable(available) + new_available - min_available,
                         max_scaled_down - stopped);
   for (int i = 0; i < budget && i < static_cast<int>(available.size()); ++i) {
@@ -193,8 +192,8 @@ RolloutLimits ResolveLimits(const DesiredUnikernel& desired) {
     return RolloutLimits{};
   }
   RolloutLimits limits;
-  limits.max_surge = static_cast<int32_t>(ScaledValue(
-      desired.max_surge.value, desired.max_surge.is_percent, desired.replicas, true));
+  limits.max_surge = static_cast<int32_t>(
+      ScaledValue(desired.max_surge.value, desired.max_surge.is_percent, desired.replicas, true));
   limits.max_unavailable = static_cast<int32_t>(ScaledValue(
       desired.max_unavailable.value, desired.max_unavailable.is_percent, desired.replicas, false));
   if (limits.max_surge == 0 && limits.max_unavailable == 0) {

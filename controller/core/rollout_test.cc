@@ -31,9 +31,9 @@ struct World {
 };
 
 std::vector<Action> Plan(const World& world) {
-  std::vector<InstanceView> views = ClassifyInstances(
-      world.instances, world.hosts, world.history,
-      ClassifyOptions{.update_hash = world.desired.tmpl.hash, .now = At(1000)});
+  std::vector<InstanceView> views =
+      ClassifyInstances(world.instances, world.hosts, world.history,
+                        ClassifyOptions{.update_hash = world.desired.tmpl.hash, .now = At(1000)});
   Revision update;
   for (const Revision& revision : world.history) {
     if (revision.hash == world.desired.tmpl.hash) {
@@ -107,8 +107,8 @@ TEST(RolloutTest, PausedScaleDownPrefersOldRevisions) {
 
 TEST(RolloutTest, ScaleToZero) {
   World world{.desired = MakeDesired(0, kA), .instances = Many(kA, "a", 2)};
-  EXPECT_EQ(Plan(world), (std::vector<Action>{Stop("a0", "h1", "ScaleDown"),
-                                              Stop("a1", "h1", "ScaleDown")}));
+  EXPECT_EQ(Plan(world),
+            (std::vector<Action>{Stop("a0", "h1", "ScaleDown"), Stop("a1", "h1", "ScaleDown")}));
 }
 
 }  // namespace

@@ -80,8 +80,7 @@ std::vector<std::string> HostMisfits(const SchedulingRequest& request, const Hos
   if (host.assigned.cpus + request.resources.cpus > host.allocatable.cpus) {
     misfits.push_back("insufficient cpus");
   }
-  if (host.assigned.memory_bytes + request.resources.memory_bytes >
-      host.allocatable.memory_bytes) {
+  if (host.assigned.memory_bytes + request.resources.memory_bytes > host.allocatable.memory_bytes) {
     misfits.push_back("insufficient memory");
   }
   if (misfits.empty() && request.spread.when_unsatisfiable == WhenUnsatisfiable::kDoNotSchedule &&
@@ -92,8 +91,8 @@ std::vector<std::string> HostMisfits(const SchedulingRequest& request, const Hos
 }
 
 int64_t LeastAllocatedScore(const Resources& request, const Host& host) {
-  int64_t memory = FreePercent(host.allocatable.memory_bytes, host.assigned.memory_bytes,
-                               request.memory_bytes);
+  int64_t memory =
+      FreePercent(host.allocatable.memory_bytes, host.assigned.memory_bytes, request.memory_bytes);
   int64_t cpus = FreePercent(host.allocatable.cpus, host.assigned.cpus, request.cpus);
   return (memory + cpus) / 2;
 }

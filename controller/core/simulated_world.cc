@@ -107,8 +107,10 @@ void SimulatedWorld::Execute(const std::vector<Action>& actions) {
     } else if (const auto* a = std::get_if<DeleteRevision>(&action)) {
       std::erase_if(revisions_, [&](const Revision& r) { return r.hash == a->hash; });
     } else if (const auto* a = std::get_if<StartInstance>(&action)) {
-      SimInstance sim{.instance = {.name = a->name, .host = a->host,
-                                   .revision_hash = a->revision_hash, .created_time = now_},
+      SimInstance sim{.instance = {.name = a->name,
+                                   .host = a->host,
+                                   .revision_hash = a->revision_hash,
+                                   .created_time = now_},
                       .resources = a->resources,
                       .boot_at = now_ + Delay(1, 4)};
       instances_.push_back(sim);
@@ -168,9 +170,8 @@ bool SimulatedWorld::Quiescent() const {
     if (!sim.ours || Finished(i.phase)) {
       return false;
     }
-    bool host_ready = std::any_of(hosts_.begin(), hosts_.end(), [&](const Host& h) {
-      return h.name == i.host && h.ready;
-    });
+    bool host_ready = std::any_of(hosts_.begin(), hosts_.end(),
+                                  [&](const Host& h) { return h.name == i.host && h.ready; });
     return host_ready && (i.stop_requested || !i.ready);
   });
 }

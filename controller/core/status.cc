@@ -38,8 +38,7 @@ int64_t CurrentRevision(const std::vector<InstanceView>& views, int64_t update) 
 
 std::string Names(const std::vector<std::string>& names) {
   constexpr size_t kShown = 3;  // keep messages short and stable
-  std::vector<std::string> shown(names.begin(),
-                                 names.begin() + std::min(kShown, names.size()));
+  std::vector<std::string> shown(names.begin(), names.begin() + std::min(kShown, names.size()));
   std::string text = StrJoin(shown, ", ");
   if (names.size() > kShown) {
     StrAppend(&text, ", ...");
@@ -49,8 +48,10 @@ std::string Names(const std::vector<std::string>& names) {
 
 Condition Degraded(const std::vector<InstanceView>& views, const std::string& unschedulable) {
   if (!unschedulable.empty()) {
-    return {.type = std::string(kDegraded), .status = ConditionStatus::kTrue,
-            .reason = std::string(kUnschedulable), .message = unschedulable};
+    return {.type = std::string(kDegraded),
+            .status = ConditionStatus::kTrue,
+            .reason = std::string(kUnschedulable),
+            .message = unschedulable};
   }
   std::vector<std::string> crashing;
   std::vector<std::string> lost;
@@ -67,16 +68,19 @@ Condition Degraded(const std::vector<InstanceView>& views, const std::string& un
   std::sort(crashing.begin(), crashing.end());
   std::sort(lost.begin(), lost.end());
   if (!crashing.empty()) {
-    return {.type = std::string(kDegraded), .status = ConditionStatus::kTrue,
+    return {.type = std::string(kDegraded),
+            .status = ConditionStatus::kTrue,
             .reason = std::string(kCrashLooping),
             .message = StrCat(crashing.size(), " crash-looping: ", Names(crashing))};
   }
   if (!lost.empty()) {
-    return {.type = std::string(kDegraded), .status = ConditionStatus::kTrue,
+    return {.type = std::string(kDegraded),
+            .status = ConditionStatus::kTrue,
             .reason = std::string(kHostNotReady),
             .message = StrCat(lost.size(), " on NotReady hosts: ", Names(lost))};
   }
-  return {.type = std::string(kDegraded), .status = ConditionStatus::kFalse,
+  return {.type = std::string(kDegraded),
+          .status = ConditionStatus::kFalse,
           .reason = std::string(kAsExpected)};
 }
 
@@ -86,8 +90,8 @@ Condition Available(const DesiredUnikernel& desired, const UnikernelStatus& coun
   return {.type = std::string(kAvailable),
           .status = ok ? ConditionStatus::kTrue : ConditionStatus::kFalse,
           .reason = std::string(ok ? kMinimumReplicasAvailable : kMinimumReplicasUnavailable),
-          .message = StrCat(counts.available_replicas, "/", desired.replicas,
-                            " available, ", minimum, " required")};
+          .message = StrCat(counts.available_replicas, "/", desired.replicas, " available, ",
+                            minimum, " required")};
 }
 
 bool Progressed(const ConditionsInput& in, const UnikernelStatus& now) {
@@ -106,7 +110,8 @@ bool Progressed(const ConditionsInput& in, const UnikernelStatus& now) {
 Condition Progressing(const ConditionsInput& in, const UnikernelStatus& counts, bool progressed,
                       std::optional<absl::Time>& deadline) {
   const DesiredUnikernel& desired = *in.desired;
-  Condition c{.type = std::string(kProgressing), .status = ConditionStatus::kTrue,
+  Condition c{.type = std::string(kProgressing),
+              .status = ConditionStatus::kTrue,
               .reason = std::string(kRollingOut)};
   std::string revision = StrCat("revision ", in.update.number);
   if (desired.paused) {
@@ -121,13 +126,14 @@ Condition Progressing(const ConditionsInput& in, const UnikernelStatus& counts, 
     c.message = StrCat(revision, " rolled out");
     return c;
   }
-  c.message = StrCat(revision, ": ", counts.updated_replicas, "/", desired.replicas,
-                     " updated, ", counts.available_replicas, " available");
+  c.message = StrCat(revision, ": ", counts.updated_replicas, "/", desired.replicas, " updated, ",
+                     counts.available_replicas, " available");
   const Condition* before = FindCondition(desired.status.conditions, kProgressing);
   absl::Time since = progressed ? in.now : in.update.progress_time;
   absl::Time limit = since + absl::Seconds(desired.progress_deadline_seconds);
-  bool exceeded = !progressed && ((before != nullptr && before->reason == kProgressDeadlineExceeded) ||
-                                  in.now >= limit);
+  bool exceeded =
+      !progressed &&
+      ((before != nullptr && before->reason == kProgressDeadlineExceeded) || in.now >= limit);
   if (exceeded) {
     c.status = ConditionStatus::kFalse;
     c.reason = std::string(kProgressDeadlineExceeded);

@@ -46,8 +46,8 @@ struct ConditionsInput {
 };
 
 struct ConditionsResult {
-  std::vector<Condition> conditions;  // Available, Progressing, Degraded
-  bool progressed = false;            // the rollout moved: restart its deadline clock
+  std::vector<Condition> conditions;   // Available, Progressing, Degraded
+  bool progressed = false;             // the rollout moved: restart its deadline clock
   std::optional<absl::Time> deadline;  // when Progressing would turn False, if it can
   std::vector<Action> events;          // RecordEvent for the transitions worth telling
 };

@@ -73,8 +73,9 @@ TEST(StatusTest, CountsRevisionsSelectorAndInstances) {
   EXPECT_EQ(s.update_revision, 2);
   EXPECT_EQ(s.selector, "nanoplane.dev/unikernel=web");
   ASSERT_EQ(s.instances.size(), 4u);
-  EXPECT_EQ(s.instances[3], (InstanceStatus{.name = "b1", .host = "h1", .revision = 2,
-                                            .phase = InstancePhase::kStarting}));
+  EXPECT_EQ(s.instances[3],
+            (InstanceStatus{
+                .name = "b1", .host = "h1", .revision = 2, .phase = InstancePhase::kStarting}));
   EXPECT_EQ(Get(result, kAvailable).reason, kMinimumReplicasAvailable);
   EXPECT_EQ(Get(result, kProgressing).reason, kRollingOut);
   EXPECT_EQ(Get(result, kDegraded).reason, kAsExpected);

@@ -47,8 +47,7 @@ Instance RunningInstance(std::string name, std::string host, const Template& tmp
                   .created_time = At(0)};
 }
 
-Instance InstanceIn(InstancePhase phase, std::string name, std::string host,
-                    const Template& tmpl) {
+Instance InstanceIn(InstancePhase phase, std::string name, std::string host, const Template& tmpl) {
   return Instance{.name = std::move(name),
                   .host = std::move(host),
                   .revision_hash = tmpl.hash,
