@@ -52,14 +52,15 @@ class SqliteStatement {
   SqliteStatement& Bind(int index, const std::string& value) {
     return Bind(index, std::string_view(value));
   }
-  SqliteStatement& Bind(int index, const char* value) { return Bind(index, std::string_view(value)); }
+  SqliteStatement& Bind(int index, const char* value) {
+    return Bind(index, std::string_view(value));
+  }
   SqliteStatement& Bind(int index, int value) { return Bind(index, static_cast<int64_t>(value)); }
 
   int64_t Int(int column) const;
   std::string Text(int column) const;
 
  private:
-
   sqlite3* db_;
   sqlite3_stmt* stmt_;
 };

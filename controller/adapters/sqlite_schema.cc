@@ -62,16 +62,15 @@ const std::vector<const char*>& Migrations() {
 
 int SqliteSchemaVersion() { return static_cast<int>(Migrations().size()); }
 
-absl::Status ConfigureConnection(SqliteDb& db, bool synchronous_full,
-                                 absl::Duration busy_timeout) {
+absl::Status ConfigureConnection(SqliteDb& db, bool synchronous_full, absl::Duration busy_timeout) {
   // busy_timeout first: switching to WAL itself needs the lock.
-  NP_RETURN_IF_ERROR(db.Exec(absl::StrFormat("PRAGMA busy_timeout = %d",
-                                             absl::ToInt64Milliseconds(busy_timeout))));
+  NP_RETURN_IF_ERROR(db.Exec(
+      absl::StrFormat("PRAGMA busy_timeout = %d", absl::ToInt64Milliseconds(busy_timeout))));
   NP_ASSIGN_OR_RETURN(SqliteStatement journal, db.Prepare("PRAGMA journal_mode = WAL"));
   NP_RETURN_IF_ERROR(journal.Step().status());
   if (journal.Text(0) != "wal") {
-    return absl::InternalError(StrCat(db.path(), ": cannot use WAL (journal mode ",
-                                      journal.Text(0), ")"));
+    return absl::InternalError(
+        StrCat(db.path(), ": cannot use WAL (journal mode ", journal.Text(0), ")"));
   }
   NP_RETURN_IF_ERROR(
       db.Exec(synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
@@ -84,9 +83,9 @@ absl::Status MigrateSchema(SqliteDb& db) {
   NP_ASSIGN_OR_RETURN(int64_t version, db.QueryInt("PRAGMA user_version"));
   int64_t target = SqliteSchemaVersion();
   if (version > target) {
-    return absl::FailedPreconditionError(
-        StrCat(db.path(), ": schema version ", version, " is newer than this binary's (", target,
-               "); upgrade nanoplane"));
+    return absl::FailedPreconditionError(StrCat(db.path(), ": schema version ", version,
+                                                " is newer than this binary's (", target,
+                                                "); upgrade nanoplane"));
   }
   // All steps in one transaction: a crash mid-way leaves the old version whole.
   for (; version < target; ++version) {

@@ -45,8 +45,7 @@ absl::Status SqliteStore::InWriteTransaction(const std::function<absl::Status()>
 }
 
 absl::StatusOr<int64_t> SqliteStore::ReadMeta(const char* key) {
-  NP_ASSIGN_OR_RETURN(SqliteStatement select,
-                      db_->Prepare("SELECT value FROM meta WHERE key = ?"));
+  NP_ASSIGN_OR_RETURN(SqliteStatement select, db_->Prepare("SELECT value FROM meta WHERE key = ?"));
   select.BindAll(key);
   NP_ASSIGN_OR_RETURN(bool row, select.Step());
   if (!row) {
@@ -56,8 +55,9 @@ absl::StatusOr<int64_t> SqliteStore::ReadMeta(const char* key) {
 }
 
 absl::StatusOr<Unikernel> SqliteStore::ReadObject(const ObjectKey& key) {
-  NP_ASSIGN_OR_RETURN(SqliteStatement select,
-                      db_->Prepare("SELECT object FROM unikernels WHERE namespace = ? AND name = ?"));
+  NP_ASSIGN_OR_RETURN(
+      SqliteStatement select,
+      db_->Prepare("SELECT object FROM unikernels WHERE namespace = ? AND name = ?"));
   select.BindAll(key.ns, key.name);
   NP_ASSIGN_OR_RETURN(bool row, select.Step());
   if (!row) {
@@ -198,8 +198,7 @@ absl::StatusOr<Unikernel> SqliteStore::Write(const ObjectKey& key, const Apply& 
 }
 
 absl::StatusOr<Unikernel> SqliteStore::Update(const Unikernel& object) {
-  return Write(KeyOf(object),
-               [&](const Unikernel& stored) { return ApplyUpdate(stored, object); });
+  return Write(KeyOf(object), [&](const Unikernel& stored) { return ApplyUpdate(stored, object); });
 }
 
 absl::StatusOr<Unikernel> SqliteStore::UpdateStatus(const Unikernel& object) {
@@ -210,9 +209,8 @@ absl::StatusOr<Unikernel> SqliteStore::UpdateStatus(const Unikernel& object) {
 absl::StatusOr<Unikernel> SqliteStore::Delete(const ObjectKey& key,
                                               const ports::Preconditions& preconditions) {
   absl::Time now = options_.now();
-  return Write(key, [&](const Unikernel& stored) {
-    return ApplyDelete(stored, preconditions, now);
-  });
+  return Write(key,
+               [&](const Unikernel& stored) { return ApplyDelete(stored, preconditions, now); });
 }
 
 }  // namespace nanoplane::controller

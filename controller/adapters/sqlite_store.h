@@ -33,9 +33,9 @@
 namespace nanoplane::controller {
 
 struct SqliteStoreOptions {
-  std::string data_dir;  // created if missing
-  int64_t watch_history = 10000;   // Unikernel changes kept for watches
-  int64_t max_events = 10000;      // the least recently seen events go first beyond this
+  std::string data_dir;           // created if missing
+  int64_t watch_history = 10000;  // Unikernel changes kept for watches
+  int64_t max_events = 10000;     // the least recently seen events go first beyond this
   bool synchronous_full = true;
   absl::Duration busy_timeout = absl::Seconds(5);
   absl::Duration watch_poll_interval = absl::Milliseconds(200);

@@ -55,9 +55,8 @@ absl::StatusOr<ArtifactRecord> SqliteStore::GetArtifact(const std::string& diges
   if (!row) {
     return absl::NotFoundError(StrCat("artifact ", digest, " not found"));
   }
-  ArtifactRecord record{.digest = digest,
-                        .size = select.Int(0),
-                        .created_time = absl::FromUnixMicros(select.Int(1))};
+  ArtifactRecord record{
+      .digest = digest, .size = select.Int(0), .created_time = absl::FromUnixMicros(select.Int(1))};
   NP_ASSIGN_OR_RETURN(record.referenced_by, ReferrersOf(digest));
   NP_RETURN_IF_ERROR(transaction.Commit());
   return record;
@@ -73,10 +72,10 @@ absl::StatusOr<std::vector<ArtifactRecord>> SqliteStore::ListArtifacts() {
         SqliteStatement select,
         db_->Prepare("SELECT digest, size, created_us FROM artifacts ORDER BY digest"));
     NP_ASSIGN_OR_RETURN(records, ReadAll<ArtifactRecord>(select, [](const SqliteStatement& row) {
-                          return absl::StatusOr<ArtifactRecord>(ArtifactRecord{
-                              .digest = row.Text(0),
-                              .size = row.Int(1),
-                              .created_time = absl::FromUnixMicros(row.Int(2))});
+                          return absl::StatusOr<ArtifactRecord>(
+                              ArtifactRecord{.digest = row.Text(0),
+                                             .size = row.Int(1),
+                                             .created_time = absl::FromUnixMicros(row.Int(2))});
                         }));
   }
   for (ArtifactRecord& record : records) {

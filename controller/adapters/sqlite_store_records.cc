@@ -30,14 +30,14 @@ RevisionRecord RevisionFromRow(const SqliteStatement& row) {
 }
 
 EventRecord EventFromRow(const SqliteStatement& row) {
-  return {.object = {.kind = row.Text(0), .ns = row.Text(1), .name = row.Text(2),
-                     .uid = row.Text(3)},
-          .type = static_cast<ports::EventType>(row.Int(4)),
-          .reason = row.Text(5),
-          .message = row.Text(6),
-          .count = static_cast<int32_t>(row.Int(7)),
-          .first_time = FromMicros(row.Int(8)),
-          .last_time = FromMicros(row.Int(9))};
+  return {
+      .object = {.kind = row.Text(0), .ns = row.Text(1), .name = row.Text(2), .uid = row.Text(3)},
+      .type = static_cast<ports::EventType>(row.Int(4)),
+      .reason = row.Text(5),
+      .message = row.Text(6),
+      .count = static_cast<int32_t>(row.Int(7)),
+      .first_time = FromMicros(row.Int(8)),
+      .last_time = FromMicros(row.Int(9))};
 }
 
 absl::StatusOr<HostRecord> HostFromRow(const SqliteStatement& row) {
@@ -56,9 +56,7 @@ absl::StatusOr<HostRecord> HostFromRow(const SqliteStatement& row) {
   return host;
 }
 
-absl::Time OrNow(absl::Time time, absl::Time now) {
-  return time == absl::UnixEpoch() ? now : time;
-}
+absl::Time OrNow(absl::Time time, absl::Time now) { return time == absl::UnixEpoch() ? now : time; }
 
 constexpr const char* kRevisionColumns =
     "namespace, unikernel, unikernel_uid, number, hash, template, created_us, progress_us";
@@ -70,7 +68,8 @@ constexpr const char* kEventColumns =
 absl::StatusOr<std::vector<RevisionRecord>> SqliteStore::ListRevisions(const ObjectKey& unikernel) {
   absl::MutexLock lock(&mu_);
   NP_ASSIGN_OR_RETURN(SqliteStatement select,
-                      db_->Prepare(StrCat("SELECT ", kRevisionColumns, " FROM revisions WHERE "
+                      db_->Prepare(StrCat("SELECT ", kRevisionColumns,
+                                          " FROM revisions WHERE "
                                           "namespace = ? AND unikernel = ? ORDER BY number")));
   select.BindAll(unikernel.ns, unikernel.name);
   return ReadAll<RevisionRecord>(select, [](const SqliteStatement& row) {
@@ -85,14 +84,13 @@ absl::Status SqliteStore::CreateRevision(const RevisionRecord& revision) {
                                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")));
   // A single statement is its own transaction; the unique keys refuse a
   // duplicate hash or number (AlreadyExists).
-  return Annotate(insert
-                      .BindAll(revision.unikernel.ns, revision.unikernel.name,
-                               revision.unikernel_uid, revision.number, revision.hash,
-                               revision.template_json, Micros(revision.created_time),
-                               Micros(revision.progress_time))
-                      .Run(),
-                  StrCat("create revision ", revision.number, " of ",
-                         ToString(revision.unikernel)));
+  return Annotate(
+      insert
+          .BindAll(revision.unikernel.ns, revision.unikernel.name, revision.unikernel_uid,
+                   revision.number, revision.hash, revision.template_json,
+                   Micros(revision.created_time), Micros(revision.progress_time))
+          .Run(),
+      StrCat("create revision ", revision.number, " of ", ToString(revision.unikernel)));
 }
 
 absl::Status SqliteStore::UpdateRevision(const RevisionRecord& revision) {
@@ -102,16 +100,16 @@ absl::Status SqliteStore::UpdateRevision(const RevisionRecord& revision) {
       db_->Prepare("UPDATE revisions SET unikernel_uid = ?, number = ?, template = ?, "
                    "created_us = ?, progress_us = ? WHERE namespace = ? AND unikernel = ? "
                    "AND hash = ?"));
-  NP_RETURN_IF_ERROR(Annotate(
-      update
-          .BindAll(revision.unikernel_uid, revision.number, revision.template_json,
-                   Micros(revision.created_time), Micros(revision.progress_time),
-                   revision.unikernel.ns, revision.unikernel.name, revision.hash)
-          .Run(),
-      StrCat("update revision ", revision.number, " of ", ToString(revision.unikernel))));
+  NP_RETURN_IF_ERROR(
+      Annotate(update
+                   .BindAll(revision.unikernel_uid, revision.number, revision.template_json,
+                            Micros(revision.created_time), Micros(revision.progress_time),
+                            revision.unikernel.ns, revision.unikernel.name, revision.hash)
+                   .Run(),
+               StrCat("update revision ", revision.number, " of ", ToString(revision.unikernel))));
   if (db_->Changes() == 0) {
-    return absl::NotFoundError(StrCat("revision ", revision.hash, " of ",
-                                      ToString(revision.unikernel), " not found"));
+    return absl::NotFoundError(
+        StrCat("revision ", revision.hash, " of ", ToString(revision.unikernel), " not found"));
   }
   return absl::OkStatus();
 }
@@ -142,8 +140,8 @@ absl::Status SqliteStore::RecordEvent(const EventRecord& event) {
     const ports::ObjectReference& object = event.object;
     NP_RETURN_IF_ERROR(upsert
                            .BindAll(object.kind, object.ns, object.name, object.uid,
-                                    static_cast<int64_t>(event.type), event.reason,
-                                    event.message, Micros(when), Micros(when))
+                                    static_cast<int64_t>(event.type), event.reason, event.message,
+                                    Micros(when), Micros(when))
                            .Run());
     // Keep the newest max_events (by last occurrence).
     NP_ASSIGN_OR_RETURN(
@@ -158,7 +156,8 @@ absl::StatusOr<std::vector<EventRecord>> SqliteStore::ListEvents(const ports::Ev
   absl::MutexLock lock(&mu_);
   NP_ASSIGN_OR_RETURN(
       SqliteStatement select,
-      db_->Prepare(StrCat("SELECT ", kEventColumns, " FROM events WHERE (?1 IS NULL OR namespace "
+      db_->Prepare(StrCat("SELECT ", kEventColumns,
+                          " FROM events WHERE (?1 IS NULL OR namespace "
                           "= ?1) AND (?2 IS NULL OR name = ?2) ORDER BY last_us, id")));
   if (filter.ns) {
     select.Bind(1, *filter.ns);

@@ -21,9 +21,8 @@ namespace {
 using v1alpha1::Unikernel;
 
 std::unique_ptr<SqliteStore> MustOpen(const std::string& dir, bool full = true) {
-  auto store = SqliteStore::Open({.data_dir = dir,
-                                  .synchronous_full = full,
-                                  .watch_poll_interval = absl::Milliseconds(20)});
+  auto store = SqliteStore::Open(
+      {.data_dir = dir, .synchronous_full = full, .watch_poll_interval = absl::Milliseconds(20)});
   EXPECT_TRUE(store.ok()) << store.status();
   return store.ok() ? std::move(store).value() : nullptr;
 }
@@ -162,8 +161,7 @@ TEST(SqliteStoreCrashTest, KillNineLosesNoAcknowledgedWrite) {
     for (int code : acks) {
       std::string name = StrCat("r", round, "-obj-", code / 2);
       absl::StatusOr<Unikernel> object = store->Get({.name = name});
-      ASSERT_TRUE(object.ok()) << "round " << round << ": lost " << name << ": "
-                               << object.status();
+      ASSERT_TRUE(object.ok()) << "round " << round << ": lost " << name << ": " << object.status();
       if (code % 2 == 1) {
         EXPECT_EQ(object->status().replicas(), code / 2) << name << ": lost its status write";
       }

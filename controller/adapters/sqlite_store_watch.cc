@@ -34,8 +34,8 @@ class SqliteStore::SqliteWatcher : public ports::Watcher {
         return events;
       }
       // Another process's writes signal nothing: poll at least this often.
-      store_.changed_.WaitWithDeadline(&store_.mu_,
-                                       std::min(deadline, now + store_.options_.watch_poll_interval));
+      store_.changed_.WaitWithDeadline(
+          &store_.mu_, std::min(deadline, now + store_.options_.watch_poll_interval));
     }
   }
 
@@ -61,9 +61,10 @@ class SqliteStore::SqliteWatcher : public ports::Watcher {
       return absl::OutOfRangeError(
           StrCat("watch from resourceVersion ", position_, ": too old (gone)"));
     }
-    NP_ASSIGN_OR_RETURN(SqliteStatement select,
-                        db.Prepare("SELECT resource_version, type, namespace, object FROM changes "
-                                   "WHERE resource_version > ? ORDER BY resource_version LIMIT 500"));
+    NP_ASSIGN_OR_RETURN(
+        SqliteStatement select,
+        db.Prepare("SELECT resource_version, type, namespace, object FROM changes "
+                   "WHERE resource_version > ? ORDER BY resource_version LIMIT 500"));
     static_assert(kBatch == 500);
     select.BindAll(position_);
     std::vector<WatchEvent> events;

@@ -37,8 +37,7 @@ ports::ObjectKey KeyOf(const Unikernel& object) {
   return {.ns = ns.empty() ? "default" : ns, .name = object.metadata().name()};
 }
 
-absl::StatusOr<Unikernel> PrepareCreate(const Unikernel& in, std::string_view uid,
-                                        absl::Time now) {
+absl::StatusOr<Unikernel> PrepareCreate(const Unikernel& in, std::string_view uid, absl::Time now) {
   if (in.metadata().name().empty()) {
     return absl::InvalidArgumentError("metadata.name: required");
   }
@@ -66,14 +65,14 @@ absl::StatusOr<Unikernel> PrepareCreate(const Unikernel& in, std::string_view ui
 absl::Status CheckPreconditions(const Unikernel& stored,
                                 const ports::Preconditions& preconditions) {
   if (!preconditions.uid.empty() && preconditions.uid != stored.metadata().uid()) {
-    return Conflict(stored, StrCat("uid is ", stored.metadata().uid(), ", not ",
-                                   preconditions.uid));
+    return Conflict(stored,
+                    StrCat("uid is ", stored.metadata().uid(), ", not ", preconditions.uid));
   }
   if (!preconditions.resource_version.empty() &&
       preconditions.resource_version != stored.metadata().resource_version()) {
-    return Conflict(stored, StrCat("resourceVersion is ", stored.metadata().resource_version(),
-                                   ", not ", preconditions.resource_version,
-                                   "; the object has been modified"));
+    return Conflict(stored,
+                    StrCat("resourceVersion is ", stored.metadata().resource_version(), ", not ",
+                           preconditions.resource_version, "; the object has been modified"));
   }
   return absl::OkStatus();
 }
@@ -84,9 +83,9 @@ absl::StatusOr<WriteResult> ApplyUpdate(const Unikernel& stored, const Unikernel
   if (deleting) {
     for (const std::string& finalizer : in.metadata().finalizers()) {
       if (!HasFinalizer(stored, finalizer)) {
-        return absl::InvalidArgumentError(
-            StrCat(ToString(KeyOf(stored)), ": metadata.finalizers: no new finalizers can be ",
-                   "added while the object is being deleted"));
+        return absl::InvalidArgumentError(StrCat(ToString(KeyOf(stored)),
+                                                 ": metadata.finalizers: no new finalizers can be ",
+                                                 "added while the object is being deleted"));
       }
     }
   }
@@ -119,8 +118,7 @@ absl::StatusOr<WriteResult> ApplyStatusUpdate(const Unikernel& stored, const Uni
 }
 
 absl::StatusOr<WriteResult> ApplyDelete(const Unikernel& stored,
-                                        const ports::Preconditions& preconditions,
-                                        absl::Time now) {
+                                        const ports::Preconditions& preconditions, absl::Time now) {
   NP_RETURN_IF_ERROR(CheckPreconditions(stored, preconditions));
   WriteResult result{.outcome = WriteOutcome::kUnchanged, .object = stored};
   if (stored.metadata().finalizers().empty()) {
@@ -145,8 +143,8 @@ absl::StatusOr<Unikernel> DecodeObject(std::string_view json) {
   FieldErrors errors;
   DecodeMessage(parsed, object, "", errors);
   if (!errors.empty()) {
-    return absl::InternalError(StrCat("stored object does not decode: ",
-                                      FormatFieldError(errors.front())));
+    return absl::InternalError(
+        StrCat("stored object does not decode: ", FormatFieldError(errors.front())));
   }
   return object;
 }
@@ -156,8 +154,8 @@ std::string NewUid() {
   thread_local absl::BitGen gen;
   uint64_t high = absl::Uniform<uint64_t>(gen);
   uint64_t low = absl::Uniform<uint64_t>(gen);
-  high = (high & ~0xF000ULL) | 0x4000ULL;                  // version 4
-  low = (low & ~(0xC0ULL << 56)) | (0x80ULL << 56);        // RFC 4122 variant
+  high = (high & ~0xF000ULL) | 0x4000ULL;            // version 4
+  low = (low & ~(0xC0ULL << 56)) | (0x80ULL << 56);  // RFC 4122 variant
   return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", high >> 32, (high >> 16) & 0xFFFF,
                          high & 0xFFFF, low >> 48, low & 0xFFFFFFFFFFFFULL);
 }

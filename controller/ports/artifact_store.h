@@ -12,7 +12,7 @@
 // - Concurrent uploads of the same blob (from threads or processes) all
 //   succeed; readers see one whole copy throughout.
 // - GarbageCollect deletes the blobs not in the referenced set that are older
-//   than a minimum age. Has, Open and a re-upload make a blob young again, so
+//   than a minimum age. Has, Get and a re-upload make a blob young again, so
 //   a client that checked Has before referencing the blob is protected for
 //   that long.
 //
@@ -74,7 +74,7 @@ class ArtifactStore {
       const std::string& digest) = 0;
 
   // Opens a blob for reading. NotFound.
-  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<BlobReader>> Open(
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<BlobReader>> Get(
       const std::string& digest) = 0;
 
   // Whether the blob is stored (and, if so, marks it as used now).

@@ -162,8 +162,8 @@ class Store {
   [[nodiscard]] virtual absl::StatusOr<std::vector<ArtifactRecord>> ListArtifacts() = 0;
   // Makes `digests` exactly the set `referrer` references (empty: none), in
   // one write. Digests not indexed (yet) are remembered too.
-  [[nodiscard]] virtual absl::Status SetArtifactReferences(const std::string& referrer,
-                                                           const std::set<std::string>& digests) = 0;
+  [[nodiscard]] virtual absl::Status SetArtifactReferences(
+      const std::string& referrer, const std::set<std::string>& digests) = 0;
   // Drops the index entry (its references stay with their referrers). NotFound.
   [[nodiscard]] virtual absl::Status DeleteArtifact(const std::string& digest) = 0;
 

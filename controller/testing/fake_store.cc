@@ -126,8 +126,8 @@ Unikernel FakeStore::Commit(const WriteResult& result) {
     }
     objects_[key] = object;
   }
-  history_.push_back({.resource_version = resource_version_,
-                      .event = {.type = type, .object = object}});
+  history_.push_back(
+      {.resource_version = resource_version_, .event = {.type = type, .object = object}});
   while (history_.size() > options_.watch_history) {
     compacted_version_ = history_.front().resource_version;
     history_.pop_front();
@@ -141,8 +141,8 @@ absl::StatusOr<Unikernel> FakeStore::Create(const Unikernel& object) {
   NP_RETURN_IF_ERROR(Enter(StoreOp::kCreate));
   NP_ASSIGN_OR_RETURN(Unikernel prepared, PrepareCreate(object, NewUid(), options_.now()));
   if (objects_.contains(KeyOf(prepared))) {
-    return absl::AlreadyExistsError(StrCat("unikernel ", ToString(KeyOf(prepared)),
-                                           " already exists"));
+    return absl::AlreadyExistsError(
+        StrCat("unikernel ", ToString(KeyOf(prepared)), " already exists"));
   }
   return Commit({.outcome = WriteOutcome::kAdded, .object = prepared});
 }
@@ -198,9 +198,8 @@ absl::StatusOr<Unikernel> FakeStore::UpdateStatus(const Unikernel& object) {
 absl::StatusOr<Unikernel> FakeStore::Delete(const ObjectKey& key,
                                             const ports::Preconditions& preconditions) {
   absl::Time now = options_.now();
-  return Write(StoreOp::kDelete, key, [&](const Unikernel& stored) {
-    return ApplyDelete(stored, preconditions, now);
-  });
+  return Write(StoreOp::kDelete, key,
+               [&](const Unikernel& stored) { return ApplyDelete(stored, preconditions, now); });
 }
 
 absl::StatusOr<std::unique_ptr<ports::Watcher>> FakeStore::Watch(
@@ -212,8 +211,7 @@ absl::StatusOr<std::unique_ptr<ports::Watcher>> FakeStore::Watch(
     NP_ASSIGN_OR_RETURN(from, ParseResourceVersion(options.resource_version));
   }
   if (from < compacted_version_) {
-    return absl::OutOfRangeError(
-        StrCat("watch from resourceVersion ", from, ": too old (gone)"));
+    return absl::OutOfRangeError(StrCat("watch from resourceVersion ", from, ": too old (gone)"));
   }
   return std::make_unique<FakeWatcher>(*this, from, options.ns);
 }

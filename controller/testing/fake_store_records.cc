@@ -18,13 +18,10 @@ using ports::RevisionRecord;
 namespace {
 
 bool SameEvent(const EventRecord& a, const EventRecord& b) {
-  return a.object == b.object && a.type == b.type && a.reason == b.reason &&
-         a.message == b.message;
+  return a.object == b.object && a.type == b.type && a.reason == b.reason && a.message == b.message;
 }
 
-absl::Time OrNow(absl::Time time, absl::Time now) {
-  return time == absl::UnixEpoch() ? now : time;
-}
+absl::Time OrNow(absl::Time time, absl::Time now) { return time == absl::UnixEpoch() ? now : time; }
 
 }  // namespace
 
@@ -60,8 +57,8 @@ absl::Status FakeStore::UpdateRevision(const RevisionRecord& revision) {
   NP_RETURN_IF_ERROR(Enter(StoreOp::kUpdateRevision));
   auto& history = revisions_[revision.unikernel];
   if (!history.contains(revision.hash)) {
-    return absl::NotFoundError(StrCat("revision ", revision.hash, " of ",
-                                      ToString(revision.unikernel), " not found"));
+    return absl::NotFoundError(
+        StrCat("revision ", revision.hash, " of ", ToString(revision.unikernel), " not found"));
   }
   for (const auto& [hash, existing] : history) {
     if (hash != revision.hash && existing.number == revision.number) {

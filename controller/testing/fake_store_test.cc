@@ -37,8 +37,7 @@ TEST(FakeStoreTest, InjectedWatchFailureAndExpiredHistory) {
   ASSERT_TRUE(store.Create(MakeUnikernel("web")).ok());
   store.ExpireHistory();
   EXPECT_EQ(watcher->Next(absl::Now()).status().code(), absl::StatusCode::kOutOfRange);
-  EXPECT_EQ(store.Watch({.resource_version = "0"}).status().code(),
-            absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(store.Watch({.resource_version = "0"}).status().code(), absl::StatusCode::kOutOfRange);
   EXPECT_TRUE(store.Watch({.resource_version = "1"}).ok());
 }
 

@@ -83,11 +83,12 @@ TYPED_TEST(StoreContractTest, StaleResourceVersionIsAConflictAndChangesNothing) 
   EXPECT_NE(result.status().message().find("conflict"), std::string_view::npos);
   stale.mutable_status()->set_replicas(5);
   EXPECT_EQ(this->store_->UpdateStatus(stale).status().code(), absl::StatusCode::kAborted);
-  EXPECT_EQ(this->store_->Delete(KeyOf(created), {.resource_version =
-                                                      created.metadata().resource_version()})
-                .status()
-                .code(),
-            absl::StatusCode::kAborted);
+  EXPECT_EQ(
+      this->store_
+          ->Delete(KeyOf(created), {.resource_version = created.metadata().resource_version()})
+          .status()
+          .code(),
+      absl::StatusCode::kAborted);
   absl::StatusOr<Unikernel> stored = this->store_->Get(KeyOf(created));
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->spec().replicas(), 2);
@@ -133,7 +134,7 @@ TYPED_TEST(StoreContractTest, StatusAndSpecAreWrittenSeparately) {
   Unikernel object = this->MustCreate(MakeUnikernel("web", 2));
   Unikernel status_write = object;
   status_write.mutable_status()->set_ready_replicas(2);
-  status_write.mutable_spec()->set_replicas(9);                          // ignored
+  status_write.mutable_spec()->set_replicas(9);                           // ignored
   status_write.mutable_metadata()->mutable_labels()->insert({"x", "y"});  // ignored
   absl::StatusOr<Unikernel> after_status = this->store_->UpdateStatus(status_write);
   ASSERT_TRUE(after_status.ok()) << after_status.status();

@@ -56,8 +56,7 @@ TYPED_TEST(StoreRecordsTest, UpdateRevisionRenumbersLikeUndo) {
   EXPECT_EQ(*list, (std::vector<RevisionRecord>{Revision(2, "h2"), undo}));
   EXPECT_EQ(this->store_->UpdateRevision(Revision(2, "h1")).code(),
             absl::StatusCode::kAlreadyExists);
-  EXPECT_EQ(this->store_->UpdateRevision(Revision(9, "nope")).code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(this->store_->UpdateRevision(Revision(9, "nope")).code(), absl::StatusCode::kNotFound);
 }
 
 TYPED_TEST(StoreRecordsTest, DeleteRevision) {
@@ -79,11 +78,11 @@ EventRecord Event(const std::string& name, const std::string& reason, const std:
 TYPED_TEST(StoreRecordsTest, RepeatedEventsAreCountedOnce) {
   absl::Time t0 = absl::FromUnixSeconds(1000);
   ASSERT_TRUE(this->store_->RecordEvent(Event("web", "FailedScheduling", "default", t0)).ok());
-  ASSERT_TRUE(this->store_->RecordEvent(Event("db", "Scaled", "default", t0 + absl::Seconds(1)))
-                  .ok());
-  ASSERT_TRUE(this->store_
-                  ->RecordEvent(Event("web", "FailedScheduling", "default", t0 + absl::Seconds(9)))
-                  .ok());
+  ASSERT_TRUE(
+      this->store_->RecordEvent(Event("db", "Scaled", "default", t0 + absl::Seconds(1))).ok());
+  ASSERT_TRUE(
+      this->store_->RecordEvent(Event("web", "FailedScheduling", "default", t0 + absl::Seconds(9)))
+          .ok());
   auto events = this->store_->ListEvents({});
   ASSERT_TRUE(events.ok()) << events.status();
   ASSERT_EQ(events->size(), 2u);
@@ -97,7 +96,8 @@ TYPED_TEST(StoreRecordsTest, RepeatedEventsAreCountedOnce) {
 
 TYPED_TEST(StoreRecordsTest, EventsWithoutATimeUseTheClockAndFilterByObject) {
   ASSERT_TRUE(this->store_->RecordEvent(Event("web", "Started", "prod", absl::UnixEpoch())).ok());
-  ASSERT_TRUE(this->store_->RecordEvent(Event("web", "Started", "default", absl::UnixEpoch())).ok());
+  ASSERT_TRUE(
+      this->store_->RecordEvent(Event("web", "Started", "default", absl::UnixEpoch())).ok());
   ASSERT_TRUE(this->store_->RecordEvent(Event("db", "Started", "prod", absl::UnixEpoch())).ok());
   auto prod_web = this->store_->ListEvents({.ns = "prod", .name = "web"});
   ASSERT_TRUE(prod_web.ok());

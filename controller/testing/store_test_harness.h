@@ -48,11 +48,12 @@ class SqliteHarness {
   std::unique_ptr<ports::Store> Make(TestClock& clock, int64_t watch_history) {
     // A new file each time: the suite's stores start empty.
     std::string dir = (std::filesystem::path(dir_.path()) / std::to_string(++count_)).string();
-    auto store = SqliteStore::Open({.data_dir = dir,
-                                    .watch_history = watch_history,
-                                    .synchronous_full = false,  // speed; durability has its own test
-                                    .watch_poll_interval = absl::Milliseconds(20),
-                                    .now = clock.Function()});
+    auto store =
+        SqliteStore::Open({.data_dir = dir,
+                           .watch_history = watch_history,
+                           .synchronous_full = false,  // speed; durability has its own test
+                           .watch_poll_interval = absl::Milliseconds(20),
+                           .now = clock.Function()});
     EXPECT_TRUE(store.ok()) << store.status();
     return store.ok() ? std::move(store).value() : nullptr;
   }
