@@ -56,7 +56,7 @@ bool StopsBefore(const InstanceView& a, const InstanceView& b);
 template <typename Filter>
 std::vector<const InstanceView*> RankActive(const std::vector<InstanceView>& views, Filter filter);
 
-// Counts over the active instances.
+// Counts over the active instances (see InstanceView for the words).
 struct FleetCounts {
   int32_t active = 0;
   int32_t updated = 0;
@@ -66,6 +66,7 @@ struct FleetCounts {
   int32_t updated_available = 0;
 };
 
+// Sums the flags of the active views; inactive ones are not counted at all.
 FleetCounts CountActive(const std::vector<InstanceView>& views);
 
 }  // namespace nanoplane::controller::core

@@ -27,7 +27,6 @@ inline constexpr std::string_view kUnschedulable = "Unschedulable";
 inline constexpr std::string_view kCrashLooping = "CrashLooping";
 inline constexpr std::string_view kHostNotReady = "HostNotReady";
 inline constexpr std::string_view kAsExpected = "AsExpected";
-inline constexpr std::string_view kDeleting = "Deleting";
 
 // `nanoplane.dev/unikernel=<name>`, the selector of the scale subresource.
 std::string SelectorFor(std::string_view unikernel);

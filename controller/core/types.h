@@ -184,6 +184,7 @@ struct Revision {
   bool operator==(const Revision&) const = default;
 };
 
+// The API's spellings: "Running", "BackOff"; "True", "False", "Unknown".
 const char* PhaseName(InstancePhase phase);
 const char* ConditionStatusName(ConditionStatus status);
 
