@@ -361,7 +361,7 @@ grpc::Status GrpcAgentHub::ServeArtifact(const agent::v1::FetchArtifactRequest& 
   if (options_.artifacts == nullptr) {
     return {grpc::StatusCode::UNIMPLEMENTED, "this controller has no artifact store"};
   }
-  auto reader = options_.artifacts->Open(request.sha256());
+  auto reader = options_.artifacts->Get(request.sha256());
   if (!reader.ok()) {
     return {reader.status().code() == absl::StatusCode::kNotFound ? grpc::StatusCode::NOT_FOUND
                                                                    : grpc::StatusCode::INTERNAL,

@@ -55,7 +55,7 @@ class OneBlobStore : public ports::ArtifactStore {
   absl::StatusOr<std::unique_ptr<ports::BlobWriter>> StartPut(const std::string&) override {
     return absl::UnimplementedError("read only");
   }
-  absl::StatusOr<std::unique_ptr<ports::BlobReader>> Open(const std::string& digest) override {
+  absl::StatusOr<std::unique_ptr<ports::BlobReader>> Get(const std::string& digest) override {
     if (digest != this->digest()) {
       return absl::NotFoundError("no such blob");
     }

@@ -253,6 +253,8 @@ struct InterpreterCase {
   const char* expected;
 };
 
+void PrintTo(const InterpreterCase& c, std::ostream* os) { *os << c.name; }
+
 class InterpreterBootTest : public NanosBootTest,
                             public testing::WithParamInterface<InterpreterCase> {};
 
