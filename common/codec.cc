@@ -1,6 +1,7 @@
 #include "common/codec.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "common/strings.h"
@@ -87,10 +88,14 @@ bool ReadInteger(const Json& json, int64_t min, int64_t max, std::string_view pa
     return true;
   }
   if (json.is_number_float()) {
+    // 3.0 is the integer 3; range first: casting an out-of-range double is undefined.
     double value = json.get<double>();
-    if (value == static_cast<double>(static_cast<int64_t>(value)) && value >= min && value <= max) {
-      out = static_cast<int64_t>(value);
-      return true;
+    if (std::isfinite(value) && std::fabs(value) < 9e18 && value == std::trunc(value)) {
+      int64_t whole = static_cast<int64_t>(value);
+      if (whole >= min && whole <= max) {
+        out = whole;
+        return true;
+      }
     }
   }
   TypeError(errors, path, "an integer", json);

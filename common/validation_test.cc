@@ -82,6 +82,7 @@ const std::vector<InvalidCase>& Cases() {
       {"{spec: {replicas: -1}}", "spec.replicas", "-1 is out of range 0-100000"},
       {"{spec: {replicas: three}}", "spec.replicas", "expected an integer, got a string"},
       {"{spec: {replicas: 1.5}}", "spec.replicas", "expected an integer"},
+      {"{spec: {replicas: 3.0e35}}", "spec.replicas", "expected an integer"},
       {"{spec: {replicas: 3000000000}}", "spec.replicas", "out of range for a 32-bit integer"},
       {"{spec: {replica: 3}}", "spec.replica", "did you mean \"replicas\""},
       {"{spec: {paused: 'yes'}}", "spec.paused", "expected true or false"},
