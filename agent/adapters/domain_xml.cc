@@ -75,7 +75,8 @@ std::string CommandLineElement(const VmSpec& spec, const DomainPlan& plan) {
   }
   if (spec.debug_exit) {
     AppendArg(args, "-device");
-    AppendArg(args, "isa-debug-exit,iobase=0xf4,iosize=0x04");
+    // QEMU's default port, 0x501, is the one Nanos writes its exit code to.
+    AppendArg(args, "isa-debug-exit,iobase=0x501,iosize=0x02");
   }
   if (args.empty()) {
     return "";

@@ -103,7 +103,7 @@ struct VmSpec {
   std::string console_log;  // empty: the driver picks a path
   NetworkSpec network;
   Accelerator accelerator = Accelerator::kTcg;
-  // Adds QEMU's isa-debug-exit device (port 0xf4): the guest's exit code
+  // Adds QEMU's isa-debug-exit device (port 0x501): the guest's exit code
   // becomes QEMU's exit status, (code << 1) | 1 (Nanos's `debug_exit`).
   bool debug_exit = false;
   bool operator==(const VmSpec&) const = default;
