@@ -4,6 +4,7 @@
 #include <random>
 #include <sstream>
 
+#include "common/files.h"
 #include "common/log.h"
 #include "common/sha256.h"
 #include "common/strings.h"
@@ -11,16 +12,6 @@
 
 namespace nanoplane::agent {
 namespace {
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    return absl::InvalidArgumentError(StrCat(path, ": cannot be read"));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 absl::Status FromGrpc(const grpc::Status& status, std::string_view what) {
   std::string message = StrCat(what, ": ", status.error_message());
@@ -82,14 +73,14 @@ absl::StatusOr<std::unique_ptr<GrpcControllerLink>> GrpcControllerLink::Create(
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (!options.ca_file.empty()) {
     grpc::SslCredentialsOptions ssl;
-    auto ca = ReadFile(options.ca_file);
+    auto ca = ReadFileToString(options.ca_file);
     if (!ca.ok()) {
       return ca.status();
     }
     ssl.pem_root_certs = *ca;
     if (!options.cert_file.empty()) {
-      auto cert = ReadFile(options.cert_file);
-      auto key = ReadFile(options.key_file);
+      auto cert = ReadFileToString(options.cert_file);
+      auto key = ReadFileToString(options.key_file);
       if (!cert.ok() || !key.ok()) {
         return !cert.ok() ? cert.status() : key.status();
       }

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/files.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "grpcpp/grpcpp.h"
@@ -17,16 +18,6 @@ using agent::v1::AgentMessage;
 using agent::v1::ControllerMessage;
 
 constexpr size_t kArtifactChunk = 1 << 20;
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    return absl::InvalidArgumentError(StrCat(path, ": cannot be read"));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 bool SameToken(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -91,15 +82,15 @@ absl::StatusOr<std::unique_ptr<GrpcAgentHub>> GrpcAgentHub::Start(GrpcAgentHubOp
   }
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
   if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
-    auto cert = ReadFile(options.tls_cert_file);
-    auto key = ReadFile(options.tls_key_file);
+    auto cert = ReadFileToString(options.tls_cert_file);
+    auto key = ReadFileToString(options.tls_key_file);
     if (!cert.ok() || !key.ok()) {
       return !cert.ok() ? cert.status() : key.status();
     }
     grpc::SslServerCredentialsOptions ssl;
     ssl.pem_key_cert_pairs.push_back({*key, *cert});
     if (!options.client_ca_file.empty()) {
-      auto ca = ReadFile(options.client_ca_file);
+      auto ca = ReadFileToString(options.client_ca_file);
       if (!ca.ok()) {
         return ca.status();
       }
