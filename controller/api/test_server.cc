@@ -1,0 +1,40 @@
+#include "controller/api/test_server.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "common/status.h"
+#include "common/strings.h"
+
+namespace nanoplane::controller::api {
+
+ApiTestServer::ApiTestServer(ControllerServiceOptions options) {
+  std::string pattern = (std::filesystem::temp_directory_path() / "np-api-XXXXXX").string();
+  NP_CHECK(mkdtemp(pattern.data()) != nullptr);
+  dir_ = pattern;
+  artifacts_ = FsArtifactStore::Open(dir_ + "/artifacts").value();
+  service_ = std::make_unique<ControllerService>(store_, *artifacts_, hub_, std::move(options));
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(service_.get());
+  server_ = builder.BuildAndStart();
+  NP_CHECK(server_ != nullptr && port != 0);
+  address_ = StrCat("127.0.0.1:", port);
+}
+
+ApiTestServer::~ApiTestServer() {
+  // Streaming calls notice the cancellation within the service's poll interval.
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  server_->Wait();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+std::unique_ptr<apiv1::Controller::Stub> ApiTestServer::NewStub() const {
+  return apiv1::Controller::NewStub(
+      grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
+}
+
+}  // namespace nanoplane::controller::api
