@@ -1,0 +1,90 @@
+#pragma once
+
+// AssignmentTable: the controller's own record of what it assigned to each
+// host, and the only writer of AgentHub assignments. The hub takes a host's
+// whole desired set at once, so every change here re-sends that host's full
+// set; the send happens under the table's lock, so two workers changing one
+// host cannot overtake each other with stale sets.
+//
+// An instance stays in the table after StopInstance (stop_requested, no longer
+// in the host's set) until DeleteInstance forgets it: the core needs to see a
+// stopping instance until its agent confirms it is gone.
+//
+// The table lives in memory. A restarted controller rebuilds it (Adopt) from
+// the agents' hellos and, for hosts that did not say hello, from the stored
+// status, before it assigns anything.
+//
+// Thread-safe.
+//
+// Status codes
+//   AlreadyExists   Start of a name that is in the table (on any host)
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "controller/core/naming.h"
+#include "controller/core/types.h"
+#include "controller/ports/agent_hub.h"
+#include "controller/ports/store_types.h"
+
+namespace nanoplane::controller::app {
+
+struct AssignedInstance {
+  ports::ObjectKey key;                        // its Unikernel
+  agent::v1::InstanceAssignment assignment;    // identity (name, spec hash) and template
+  std::string host;
+  core::Resources resources;
+  absl::Time created_time = absl::InfinitePast();
+  bool stop_requested = false;
+  // The hub generation of the last assignment that added it (or, once
+  // stop_requested, removed it); 0 when adopted and not yet sent.
+  int64_t generation = 0;
+
+  const std::string& name() const { return assignment.identity().name(); }
+};
+
+class AssignmentTable {
+ public:
+  explicit AssignmentTable(ports::AgentHub& hub) : hub_(hub) {}
+
+  // Records the instance and sends its host's set. AlreadyExists.
+  [[nodiscard]] absl::Status Start(AssignedInstance instance);
+  // Takes the instance out of its host's set, keeping it as stop_requested.
+  // Unknown names are ignored (the action is idempotent).
+  void Stop(const std::string& host, const std::string& name);
+  // Forgets the instance; re-sends the host's set if it was still in it.
+  void Delete(const std::string& host, const std::string& name);
+
+  // Records an instance found running (or stored) without sending anything.
+  // A name already in the table is kept as it is.
+  void Adopt(AssignedInstance instance);
+
+  std::vector<AssignedInstance> ForKey(const ports::ObjectKey& key) const;
+  std::vector<AssignedInstance> All() const;
+  std::set<ports::ObjectKey> KeysOnHost(const std::string& host) const;
+  std::set<ports::ObjectKey> Keys() const;
+  // Resources of every instance per host (stopping ones too: they still run).
+  std::map<std::string, core::Resources> AssignedByHost() const;
+  core::NameSet Names() const;
+  // True once this controller has sent the host an assignment.
+  bool HostAssigned(const std::string& host) const;
+
+ private:
+  void SendLocked(const std::string& host) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  ports::AgentHub& hub_;
+  mutable absl::Mutex mu_;
+  // host -> instance name -> instance
+  std::map<std::string, std::map<std::string, AssignedInstance>> hosts_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> host_of_ ABSL_GUARDED_BY(mu_);  // name -> host
+  std::set<std::string> sent_ ABSL_GUARDED_BY(mu_);                  // hosts assigned
+};
+
+}  // namespace nanoplane::controller::app

@@ -1,0 +1,182 @@
+// The Controller's trigger loops: the Store watch and the host loop.
+
+#include "common/log.h"
+#include "controller/app/controller.h"
+#include "controller/app/fleet_view.h"
+#include "controller/app/rebuild.h"
+#include "controller/core/types.h"
+
+namespace nanoplane::controller::app {
+namespace {
+
+constexpr absl::Duration kRetryPause = absl::Milliseconds(100);
+constexpr absl::Duration kWatchPoll = absl::Seconds(1);
+
+ports::ObjectKey KeyOf(const v1alpha1::Unikernel& object) {
+  const std::string& ns = object.metadata().namespace_();
+  return {.ns = ns.empty() ? "default" : ns, .name = object.metadata().name()};
+}
+
+}  // namespace
+
+void Controller::WatchLoop() {
+  while (!stopping_) {
+    // Level-triggered: after a List every object is enqueued, so a relist
+    // (on OutOfRange, 410 Gone, or any broken watch) loses nothing.
+    absl::StatusOr<ports::UnikernelList> list = store_.List(ports::ListOptions{});
+    if (!list.ok()) {
+      absl::SleepFor(kRetryPause);
+      continue;
+    }
+    for (const v1alpha1::Unikernel& object : list->items) {
+      Enqueue(KeyOf(object));
+    }
+    absl::StatusOr<std::unique_ptr<ports::Watcher>> watcher =
+        store_.Watch(ports::WatchOptions{.resource_version = list->resource_version});
+    if (!watcher.ok()) {
+      absl::SleepFor(kRetryPause);
+      continue;
+    }
+    ports::Watcher* w = watcher->get();
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) {
+        return;
+      }
+      watcher_ = *std::move(watcher);
+    }
+    while (!stopping_) {
+      absl::StatusOr<std::vector<ports::WatchEvent>> events = w->Next(absl::Now() + kWatchPoll);
+      if (!events.ok()) {
+        if (!absl::IsCancelled(events.status())) {
+          Log(LogLevel::kDebug, "watch ended; relisting",
+              {{"component", options_.identity},
+               {"error", std::string(events.status().message())}});
+        }
+        break;
+      }
+      for (const ports::WatchEvent& event : *events) {
+        Enqueue(KeyOf(event.object));
+      }
+    }
+    absl::MutexLock lock(&mu_);
+    watcher_.reset();
+  }
+}
+
+void Controller::HostLoop() {
+  last_resync_ = absl::Now();
+  while (!stopping_) {
+    std::set<std::string> changed;
+    {
+      absl::MutexLock lock(&mu_);
+      if (changed_hosts_.empty() && !stopping_) {
+        wake_.WaitWithTimeout(&mu_, options_.host_tick);
+      }
+      changed.swap(changed_hosts_);
+    }
+    if (stopping_) {
+      return;
+    }
+    SyncHosts(changed);
+    if (absl::Now() - last_resync_ >= options_.resync_period) {
+      last_resync_ = absl::Now();
+      absl::StatusOr<std::vector<ports::HostRecord>> registry = store_.ListHosts();
+      if (registry.ok()) {
+        reconciler_.SetRegistry(*registry, reconciler_.started());
+      }
+      EnqueueAll();
+    }
+  }
+}
+
+void Controller::SyncHosts(const std::set<std::string>& changed) {
+  std::vector<ports::HostSession> sessions = hub_.Hosts();
+  absl::Time now = absl::Now();
+  TemplateCache templates(store_);
+  bool flipped = false;
+  for (const ports::HostSession& session : sessions) {
+    bool ready = SessionReady(session, now, options_.host_grace_period);
+    auto [it, inserted] = host_ready_.emplace(session.host, ready);
+    // A new host or a readiness flip changes where everything may run.
+    flipped = flipped || inserted || it->second != ready;
+    it->second = ready;
+    if (!changed.contains(session.host)) {
+      continue;
+    }
+    // A host this controller never assigned may run instances the rebuild did
+    // not see (it was silent then); adopt them rather than run duplicates.
+    if (!table_.HostAssigned(session.host)) {
+      AdoptReported(session, templates, table_);
+    }
+    for (const ports::ObjectKey& key : table_.KeysOnHost(session.host)) {
+      Enqueue(key);
+    }
+  }
+  RefreshRegistry(sessions);
+  if (flipped) {
+    EnqueueAll();
+  }
+  UpdateGauges();
+}
+
+void Controller::RefreshRegistry(const std::vector<ports::HostSession>& sessions) {
+  absl::Time now = absl::Now();
+  for (const ports::HostSession& session : sessions) {
+    const agent::v1::Hello& hello = session.hello;
+    ports::HostRecord record{
+        .name = session.host,
+        .labels = ports::Labels(hello.labels().begin(), hello.labels().end()),
+        .memory_bytes = hello.capacity().memory_bytes(),
+        .cpus = hello.capacity().cpus(),
+        .last_seen = session.last_seen,
+        .state = SessionReady(session, now, options_.host_grace_period)
+                     ? ports::HostState::kReady
+                     : ports::HostState::kNotReady};
+    auto it = host_records_.find(session.host);
+    if (it != host_records_.end()) {
+      ports::HostRecord previous = it->second;
+      previous.last_seen = record.last_seen;
+      // last_seen alone is refreshed only now and then: one durable write per
+      // host per report would cost more than the registry is worth.
+      if (previous == record && record.last_seen - it->second.last_seen <
+                                    options_.host_record_refresh) {
+        continue;
+      }
+    }
+    absl::Status status = store_.PutHost(record);
+    if (status.ok()) {
+      host_records_[session.host] = record;
+    }
+  }
+}
+
+void Controller::UpdateGauges() {
+  FleetView fleet = reconciler_.MeasureFleet();
+  std::map<MetricLabels, double> hosts = {{{{"state", "Ready"}}, 0}, {{{"state", "NotReady"}}, 0}};
+  std::map<std::string, bool> ready;
+  for (const core::Host& host : fleet.hosts()) {
+    ready[host.name] = host.ready;
+    hosts[{{"state", host.ready ? "Ready" : "NotReady"}}] += 1;
+  }
+  hosts_.SetAll(hosts);
+  std::map<MetricLabels, double> phases;
+  absl::Time now = absl::Now();
+  for (const AssignedInstance& assigned : table_.All()) {
+    core::Instance instance = MergeInstance(
+        assigned, fleet.Session(assigned.host), fleet.Report(assigned.host, assigned.name()),
+        reconciler_.expectations().Pending(assigned.name(), now));
+    core::InstancePhase phase = instance.phase;
+    if (!ready[assigned.host]) {
+      phase = core::InstancePhase::kUnknown;
+    } else if (assigned.stop_requested && phase != core::InstancePhase::kSucceeded &&
+               phase != core::InstancePhase::kFailed) {
+      phase = core::InstancePhase::kTerminating;
+    }
+    phases[{{"phase", core::PhaseName(phase)}}] += 1;
+  }
+  instances_.SetAll(phases);
+  queue_depth_.Set(static_cast<double>(queue_.Len()));
+}
+
+}  // namespace nanoplane::controller::app

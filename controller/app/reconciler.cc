@@ -1,0 +1,151 @@
+#include "controller/app/reconciler.h"
+
+#include <algorithm>
+
+#include "absl/random/random.h"
+#include "common/log.h"
+#include "common/status.h"
+#include "common/strings.h"
+#include "controller/app/action_executor.h"
+#include "controller/core/convert.h"
+
+namespace nanoplane::controller::app {
+namespace {
+
+bool HasFinalizer(const v1alpha1::Unikernel& object) {
+  const auto& finalizers = object.metadata().finalizers();
+  return std::find(finalizers.begin(), finalizers.end(), std::string(core::kFinalizer)) !=
+         finalizers.end();
+}
+
+core::Revision FromRecord(const ports::RevisionRecord& record) {
+  return core::Revision{.number = record.number,
+                        .hash = record.hash,
+                        .canonical = record.template_json,
+                        .created_time = record.created_time,
+                        .progress_time = record.progress_time};
+}
+
+}  // namespace
+
+std::string KeyString(const ports::ObjectKey& key) { return StrCat(key.ns, "/", key.name); }
+
+ports::ObjectKey ParseKey(const std::string& key) {
+  size_t slash = key.find('/');
+  if (slash == std::string::npos) {
+    return ports::ObjectKey{.name = key};
+  }
+  return ports::ObjectKey{.ns = key.substr(0, slash), .name = key.substr(slash + 1)};
+}
+
+Reconciler::Reconciler(ports::Store& store, ports::AgentHub& hub, AssignmentTable& table,
+                       ReconcilerOptions options)
+    : store_(store),
+      hub_(hub),
+      table_(table),
+      options_(std::move(options)),
+      expectations_(options_.expectation_timeout) {}
+
+void Reconciler::SetRegistry(std::vector<ports::HostRecord> registry, absl::Time started) {
+  absl::MutexLock lock(&mu_);
+  registry_ = std::move(registry);
+  started_ = started;
+}
+
+absl::Time Reconciler::started() const {
+  absl::MutexLock lock(&mu_);
+  return started_;
+}
+
+FleetView Reconciler::MeasureFleet() const {
+  std::vector<ports::HostRecord> registry;
+  FleetOptions fleet{.host_grace_period = options_.host_grace_period};
+  {
+    absl::MutexLock lock(&mu_);
+    registry = registry_;
+    fleet.started = started_;
+  }
+  return FleetView(hub_.Hosts(), registry, table_.AssignedByHost(), options_.now(), fleet);
+}
+
+absl::StatusOr<std::optional<v1alpha1::Unikernel>> Reconciler::ReadObject(
+    const ports::ObjectKey& key) {
+  absl::StatusOr<v1alpha1::Unikernel> object = store_.Get(key);
+  if (absl::IsNotFound(object.status())) {
+    return std::nullopt;
+  }
+  NP_RETURN_IF_ERROR(object.status());
+  if (!object->metadata().deletion_timestamp().empty() || HasFinalizer(*object)) {
+    return *std::move(object);
+  }
+  // First sight: the finalizer goes on before any instance is started, so a
+  // delete can never drop the object while instances still run. A conflict
+  // fails the pass; the retry reads the newer object.
+  v1alpha1::Unikernel with_finalizer = *object;
+  with_finalizer.mutable_metadata()->add_finalizers(std::string(core::kFinalizer));
+  NP_ASSIGN_OR_RETURN(v1alpha1::Unikernel updated, store_.Update(with_finalizer));
+  return updated;
+}
+
+absl::StatusOr<core::ReconcileInput> Reconciler::MeasureInput(
+    const ports::ObjectKey& key, const std::optional<v1alpha1::Unikernel>& object,
+    const std::vector<ports::RevisionRecord>& revisions) {
+  core::ReconcileInput input{.now = options_.now(), .eviction_timeout = options_.eviction_timeout};
+  if (object.has_value()) {
+    absl::StatusOr<core::DesiredUnikernel> desired = core::DesiredFromProto(*object);
+    if (!desired.ok()) {
+      return absl::FailedPreconditionError(desired.status().message());
+    }
+    input.desired = *std::move(desired);
+  }
+  for (const ports::RevisionRecord& record : revisions) {
+    input.revisions.push_back(FromRecord(record));
+  }
+  FleetView fleet = MeasureFleet();
+  input.hosts = fleet.hosts();
+  for (const AssignedInstance& assigned : table_.ForKey(key)) {
+    const agent::v1::InstanceReport* report = fleet.Report(assigned.host, assigned.name());
+    if (report != nullptr) {
+      expectations_.Observed(assigned.name());
+    }
+    bool expected = expectations_.Pending(assigned.name(), input.now);
+    input.instances.push_back(
+        MergeInstance(assigned, fleet.Session(assigned.host), report, expected));
+  }
+  input.taken_names = table_.Names();
+  input.taken_names.insert(fleet.reported_names().begin(), fleet.reported_names().end());
+  return input;
+}
+
+std::optional<absl::Duration> Reconciler::ExpectationRequeue(const ports::ObjectKey& key,
+                                                             absl::Time now) const {
+  std::optional<absl::Duration> earliest;
+  for (const AssignedInstance& assigned : table_.ForKey(key)) {
+    std::optional<absl::Time> deadline = expectations_.Deadline(assigned.name());
+    if (deadline.has_value() && *deadline > now) {
+      absl::Duration after = *deadline - now;
+      earliest = earliest.has_value() ? std::min(*earliest, after) : after;
+    }
+  }
+  return earliest;
+}
+
+absl::StatusOr<std::optional<absl::Duration>> Reconciler::Reconcile(const ports::ObjectKey& key) {
+  NP_ASSIGN_OR_RETURN(std::optional<v1alpha1::Unikernel> object, ReadObject(key));
+  NP_ASSIGN_OR_RETURN(std::vector<ports::RevisionRecord> revisions, store_.ListRevisions(key));
+  NP_ASSIGN_OR_RETURN(core::ReconcileInput input, MeasureInput(key, object, revisions));
+  // Instance names only need to be unpredictable, not reproducible.
+  absl::BitGen rng;
+  core::ReconcileResult result = core::Reconcile(input, rng);
+  ActionExecutor executor(store_, table_, expectations_, key, std::move(object), revisions,
+                          input.now);
+  NP_RETURN_IF_ERROR(executor.Execute(result.actions));
+  std::optional<absl::Duration> requeue = result.requeue_after;
+  std::optional<absl::Duration> expectation = ExpectationRequeue(key, input.now);
+  if (expectation.has_value() && (!requeue.has_value() || *expectation < *requeue)) {
+    requeue = expectation;
+  }
+  return requeue;
+}
+
+}  // namespace nanoplane::controller::app

@@ -1,0 +1,92 @@
+#pragma once
+
+// Reconciler: one level-triggered pass for one Unikernel key. It measures the
+// core's input (the stored object or its absence, its revisions, the fleet from
+// the AgentHub and the host registry, its instances from the assignment table
+// joined with the agents' reports), calls core::Reconcile, and executes the
+// actions in order through the ports (see ActionExecutor). It never assumes an
+// action worked: the next pass measures again.
+//
+// On first sight of a live Unikernel it adds the finalizer, so that deletion
+// waits until its instances are stopped.
+//
+// Thread-safe: passes for different keys may run concurrently; the work queue
+// guarantees one pass per key at a time.
+//
+// Status codes (Reconcile): whatever the Store returns (Unavailable, Aborted on
+// a conflict that retries did not resolve, ...); FailedPrecondition when the
+// stored object cannot be read into the core's types (terminal until the
+// object changes). Every error means "retry with back-off".
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "controller/app/assignment_table.h"
+#include "controller/app/expectations.h"
+#include "controller/app/fleet_view.h"
+#include "controller/core/reconcile.h"
+#include "controller/ports/agent_hub.h"
+#include "controller/ports/store.h"
+
+namespace nanoplane::controller::app {
+
+struct ReconcilerOptions {
+  absl::Duration host_grace_period = absl::Seconds(40);
+  absl::Duration eviction_timeout = absl::Minutes(5);
+  // How long a started instance may go unreported before it counts as lost.
+  absl::Duration expectation_timeout = absl::Minutes(2);
+  std::function<absl::Time()> now = [] { return absl::Now(); };
+};
+
+// "ns/name" <-> ObjectKey, the work queue's keys.
+std::string KeyString(const ports::ObjectKey& key);
+ports::ObjectKey ParseKey(const std::string& key);
+
+class Reconciler {
+ public:
+  // The ports and the table must outlive the reconciler.
+  Reconciler(ports::Store& store, ports::AgentHub& hub, AssignmentTable& table,
+             ReconcilerOptions options);
+
+  // One pass; returns when to look again although nothing may change before
+  // (nullopt: only on a trigger).
+  [[nodiscard]] absl::StatusOr<std::optional<absl::Duration>> Reconcile(
+      const ports::ObjectKey& key);
+
+  // The fleet as the next pass will see it.
+  FleetView MeasureFleet() const;
+
+  // The registered hosts (from the Store), for hosts that have not said hello
+  // to this controller; and when this controller finished its startup wait.
+  void SetRegistry(std::vector<ports::HostRecord> registry, absl::Time started);
+
+  absl::Time started() const;
+  Expectations& expectations() { return expectations_; }
+  const ReconcilerOptions& options() const { return options_; }
+
+ private:
+  // Reads the object (nullopt when gone) and adds the finalizer when missing.
+  absl::StatusOr<std::optional<v1alpha1::Unikernel>> ReadObject(const ports::ObjectKey& key);
+  absl::StatusOr<core::ReconcileInput> MeasureInput(
+      const ports::ObjectKey& key, const std::optional<v1alpha1::Unikernel>& object,
+      const std::vector<ports::RevisionRecord>& revisions);
+  // The earliest moment an expectation of `key`'s instances times out.
+  std::optional<absl::Duration> ExpectationRequeue(const ports::ObjectKey& key,
+                                                   absl::Time now) const;
+
+  ports::Store& store_;
+  ports::AgentHub& hub_;
+  AssignmentTable& table_;
+  const ReconcilerOptions options_;
+  Expectations expectations_;
+  mutable absl::Mutex mu_;
+  std::vector<ports::HostRecord> registry_ ABSL_GUARDED_BY(mu_);
+  absl::Time started_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
+}  // namespace nanoplane::controller::app

@@ -1,0 +1,169 @@
+#include "controller/app/testing_fake_hub.h"
+
+namespace nanoplane::controller::app::testing {
+
+int64_t FakeAgentHub::Assign(const std::string& host,
+                             std::vector<agent::v1::InstanceAssignment> instances) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  agent::v1::Assignment& assignment = assignments_[host];
+  assignment.set_generation(next_generation_++);
+  assignment.clear_instances();
+  for (agent::v1::InstanceAssignment& instance : instances) {
+    *assignment.add_instances() = std::move(instance);
+  }
+  ++assign_calls_;
+  auto it = sessions_.find(host);
+  if (it != sessions_.end()) {
+    it->second.assigned_generation = assignment.generation();
+  }
+  return assignment.generation();
+}
+
+std::vector<ports::HostSession> FakeAgentHub::Hosts() const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  std::vector<ports::HostSession> out;
+  for (const auto& [name, session] : sessions_) {
+    out.push_back(session);
+  }
+  return out;
+}
+
+void FakeAgentHub::SetOnChange(std::function<void(const std::string& host)> on_change) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  on_change_ = std::move(on_change);
+}
+
+absl::Status FakeAgentHub::StreamLogs(const std::string& host, const std::string&, int64_t, bool,
+                                      const std::function<bool(std::string_view)>&) {
+  return absl::NotFoundError("no logs in FakeAgentHub for host " + host);
+}
+
+void FakeAgentHub::Notify(const std::string& host) {
+  std::function<void(const std::string&)> on_change;
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    on_change = on_change_;
+  }
+  if (on_change) {
+    on_change(host);
+  }
+}
+
+void FakeAgentHub::Hello(const agent::v1::Hello& hello) {
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    ports::HostSession& session = sessions_[hello.host()];
+    session.host = hello.host();
+    session.hello = hello;
+    session.instances.assign(hello.instances().begin(), hello.instances().end());
+    session.connected = true;
+    session.connected_at = absl::Now();
+    session.last_seen = absl::Now();
+    session.applied_generation = hello.assignment_generation();
+    auto it = assignments_.find(hello.host());
+    session.assigned_generation = it == assignments_.end() ? 0 : it->second.generation();
+  }
+  Notify(hello.host());
+}
+
+void FakeAgentHub::Report(const std::string& host, const agent::v1::Report& report) {
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    auto it = sessions_.find(host);
+    if (it == sessions_.end() || !it->second.connected) {
+      return;  // as over gRPC: no report without a hello on a live stream
+    }
+    it->second.instances.assign(report.instances().begin(), report.instances().end());
+    it->second.applied_generation = report.assignment_generation();
+    it->second.last_seen = absl::Now();
+  }
+  Notify(host);
+}
+
+void FakeAgentHub::Disconnect(const std::string& host) {
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    auto it = sessions_.find(host);
+    if (it == sessions_.end() || !it->second.connected) {
+      return;
+    }
+    it->second.connected = false;
+  }
+  Notify(host);
+}
+
+bool FakeAgentHub::Connected(const std::string& host) const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  auto it = sessions_.find(host);
+  return it != sessions_.end() && it->second.connected;
+}
+
+std::optional<agent::v1::Assignment> FakeAgentHub::AssignmentFor(const std::string& host) const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  auto it = assignments_.find(host);
+  if (it == assignments_.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+int FakeAgentHub::AssignCalls() const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  return assign_calls_;
+}
+
+void FakeAgentHub::Restart() {
+  std::lock_guard<std::mutex> guard(mutex_);
+  sessions_.clear();
+  assignments_.clear();
+  on_change_ = nullptr;
+  // Generations keep growing across restarts, as the contract requires.
+}
+
+SimulatedAgent::SimulatedAgent(FakeAgentHub& hub, SimulatedHostOptions options,
+                               absl::Duration tick, absl::Duration heartbeat)
+    : hub_(hub), host_(std::move(options)), tick_(tick), heartbeat_(heartbeat) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+SimulatedAgent::~SimulatedAgent() {
+  stopping_ = true;
+  thread_.join();
+}
+
+void SimulatedAgent::SetDown(bool down) {
+  down_ = down;
+  if (down) {
+    hub_.Disconnect(host_.name());
+  }
+}
+
+void SimulatedAgent::Step() {
+  absl::Time now = absl::Now();
+  if (!hub_.Connected(host_.name())) {
+    hub_.Hello(host_.Hello());
+    last_report_ = now;
+  }
+  bool changed = false;
+  std::optional<agent::v1::Assignment> assignment = hub_.AssignmentFor(host_.name());
+  if (assignment.has_value() && assignment->generation() > host_.applied_generation()) {
+    host_.Apply(*assignment, now);
+    changed = true;
+  }
+  changed = host_.Tick(now) || changed;
+  if (changed || now - last_report_ >= heartbeat_) {
+    hub_.Report(host_.name(), host_.Report());
+    last_report_ = now;
+  }
+}
+
+void SimulatedAgent::Run() {
+  while (!stopping_) {
+    if (!down_) {
+      Step();
+    }
+    absl::SleepFor(tick_);
+  }
+}
+
+}  // namespace nanoplane::controller::app::testing

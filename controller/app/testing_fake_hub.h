@@ -1,0 +1,94 @@
+#pragma once
+
+// FakeAgentHub: the AgentHub port in memory, for the app's tests, driven from
+// the agents' side by SimulatedAgent (a SimulatedHost behind a thread that
+// says hello, applies assignments and reports, as an agent's link would).
+//
+// Like GrpcAgentHub: Assign keeps the host's newest set and generation (greater
+// than any before); Hosts() lists every host that said hello since the hub
+// (re)started; the change callback runs after hello, report and disconnect,
+// outside the hub's lock. Restart() forgets sessions and assignments, as a new
+// controller process's hub would; the agents then say hello again.
+//
+// Thread-safe.
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "controller/app/simulated_host.h"
+#include "controller/ports/agent_hub.h"
+
+namespace nanoplane::controller::app::testing {
+
+class FakeAgentHub : public ports::AgentHub {
+ public:
+  FakeAgentHub() = default;
+
+  // ports::AgentHub
+  int64_t Assign(const std::string& host,
+                 std::vector<agent::v1::InstanceAssignment> instances) override;
+  std::vector<ports::HostSession> Hosts() const override;
+  void SetOnChange(std::function<void(const std::string& host)> on_change) override;
+  absl::Status StreamLogs(const std::string& host, const std::string& instance, int64_t offset,
+                          bool follow,
+                          const std::function<bool(std::string_view chunk)>& sink) override;
+
+  // The agents' side.
+  void Hello(const agent::v1::Hello& hello);
+  void Report(const std::string& host, const agent::v1::Report& report);
+  void Disconnect(const std::string& host);
+  bool Connected(const std::string& host) const;
+  // The host's newest assignment; nullopt when it was never assigned.
+  std::optional<agent::v1::Assignment> AssignmentFor(const std::string& host) const;
+  int AssignCalls() const;
+
+  // A new controller process: no sessions, no assignments.
+  void Restart();
+
+ private:
+  void Notify(const std::string& host);
+
+  mutable std::mutex mutex_;
+  std::map<std::string, ports::HostSession> sessions_;       // guarded by mutex_
+  std::map<std::string, agent::v1::Assignment> assignments_;  // guarded by mutex_
+  int64_t next_generation_ = 1;                              // guarded by mutex_
+  int assign_calls_ = 0;                                     // guarded by mutex_
+  std::function<void(const std::string&)> on_change_;         // guarded by mutex_
+};
+
+// An agent for FakeAgentHub: every `tick` it (re)connects with a hello when
+// the hub does not know it as connected, applies the newest assignment, moves
+// its simulated VMs on, and reports on change (and every `heartbeat`).
+class SimulatedAgent {
+ public:
+  SimulatedAgent(FakeAgentHub& hub, SimulatedHostOptions options,
+                 absl::Duration tick = absl::Milliseconds(10),
+                 absl::Duration heartbeat = absl::Milliseconds(200));
+  ~SimulatedAgent();
+
+  // Down: the agent disconnects and stays silent; its VMs keep running.
+  void SetDown(bool down);
+  SimulatedHost& host() { return host_; }
+
+ private:
+  void Run();
+  void Step();
+
+  FakeAgentHub& hub_;
+  SimulatedHost host_;
+  const absl::Duration tick_;
+  const absl::Duration heartbeat_;
+  absl::Time last_report_ = absl::InfinitePast();
+  std::atomic<bool> down_{false};
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+}  // namespace nanoplane::controller::app::testing
