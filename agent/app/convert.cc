@@ -1,0 +1,201 @@
+#include "agent/app/convert.h"
+
+namespace nanoplane::agent::app {
+namespace {
+
+core::RestartPolicy ToCore(v1alpha1::RestartPolicy policy) {
+  switch (policy) {
+    case v1alpha1::ON_FAILURE:
+      return core::RestartPolicy::kOnFailure;
+    case v1alpha1::NEVER:
+      return core::RestartPolicy::kNever;
+    default:
+      return core::RestartPolicy::kAlways;
+  }
+}
+
+core::VmState ToCore(VmState state) {
+  switch (state) {
+    case VmState::kRunning:
+      return core::VmState::kRunning;
+    case VmState::kPaused:
+      return core::VmState::kPaused;
+    case VmState::kCrashed:
+      return core::VmState::kCrashed;
+    case VmState::kShutOff:
+      break;
+  }
+  return core::VmState::kShutOff;
+}
+
+core::StopReason ToCore(StopReason reason) {
+  switch (reason) {
+    case StopReason::kNone:
+      return core::StopReason::kNone;
+    case StopReason::kShutdown:
+      return core::StopReason::kShutdown;
+    case StopReason::kExited:
+      return core::StopReason::kExited;
+    case StopReason::kCrashed:
+      return core::StopReason::kCrashed;
+    case StopReason::kDestroyed:
+      return core::StopReason::kDestroyed;
+    case StopReason::kFailed:
+      return core::StopReason::kFailed;
+    case StopReason::kUnknown:
+      break;
+  }
+  return core::StopReason::kUnknown;
+}
+
+}  // namespace
+
+core::InstanceIdentity ToCore(const v1::InstanceIdentity& id) {
+  return {.name = id.name(),
+          .ns = id.namespace_(),
+          .unikernel = id.unikernel(),
+          .uid = id.uid(),
+          .revision = id.revision(),
+          .spec_hash = id.spec_hash()};
+}
+
+core::InstanceIdentity ToCore(const InstanceIdentity& id) {
+  return {.name = id.name,
+          .ns = id.namespace_name,
+          .unikernel = id.unikernel,
+          .uid = id.uid,
+          .revision = id.revision,
+          .spec_hash = id.spec_hash};
+}
+
+InstanceIdentity ToPort(const v1::InstanceIdentity& id) {
+  return {.name = id.name(),
+          .namespace_name = id.namespace_(),
+          .unikernel = id.unikernel(),
+          .uid = id.uid(),
+          .revision = id.revision(),
+          .spec_hash = id.spec_hash()};
+}
+
+v1::InstanceIdentity ToProto(const core::InstanceIdentity& id) {
+  v1::InstanceIdentity out;
+  out.set_name(id.name);
+  out.set_namespace_(id.ns);
+  out.set_unikernel(id.unikernel);
+  out.set_uid(id.uid);
+  out.set_revision(id.revision);
+  out.set_spec_hash(id.spec_hash);
+  return out;
+}
+
+bool HasProbeAction(const v1alpha1::Probe& probe) {
+  return probe.has_tcp_socket() || probe.has_http_get();
+}
+
+std::optional<core::ProbeSpec> ToProbeSpec(const v1alpha1::Probe& probe) {
+  if (!HasProbeAction(probe)) {
+    return std::nullopt;
+  }
+  core::ProbeSpec spec;
+  if (probe.has_initial_delay_seconds()) {
+    spec.initial_delay = absl::Seconds(probe.initial_delay_seconds());
+  }
+  if (probe.has_period_seconds()) {
+    spec.period = absl::Seconds(probe.period_seconds());
+  }
+  if (probe.has_timeout_seconds()) {
+    spec.timeout = absl::Seconds(probe.timeout_seconds());
+  }
+  if (probe.has_success_threshold()) {
+    spec.success_threshold = probe.success_threshold();
+  }
+  if (probe.has_failure_threshold()) {
+    spec.failure_threshold = probe.failure_threshold();
+  }
+  return spec;
+}
+
+core::DesiredInstance ToDesired(const v1::InstanceAssignment& instance,
+                                const std::string& image_key) {
+  const v1alpha1::UnikernelTemplate& t = instance.template_();
+  return {.identity = ToCore(instance.identity()),
+          .restart_policy = ToCore(t.restart_policy()),
+          .readiness = ToProbeSpec(t.readiness_probe()),
+          .liveness = ToProbeSpec(t.liveness_probe()),
+          .image_key = image_key};
+}
+
+core::ObservedVm ToObserved(const VmInfo& vm) {
+  core::ObservedVm out{.name = vm.identity.name,
+                       .identity = ToCore(vm.identity),
+                       .state = ToCore(vm.state),
+                       .stop_reason = ToCore(vm.stop_reason),
+                       .started_at = vm.started_at};
+  if (vm.exit_code.has_value()) {
+    out.exit_code = *vm.exit_code;
+  }
+  return out;
+}
+
+v1alpha1::InstancePhase ToProto(core::InstancePhase phase) {
+  switch (phase) {
+    case core::InstancePhase::kPending:
+      return v1alpha1::PENDING;
+    case core::InstancePhase::kBuilding:
+      return v1alpha1::BUILDING;
+    case core::InstancePhase::kStarting:
+      return v1alpha1::STARTING;
+    case core::InstancePhase::kRunning:
+      return v1alpha1::RUNNING;
+    case core::InstancePhase::kSucceeded:
+      return v1alpha1::SUCCEEDED;
+    case core::InstancePhase::kFailed:
+      return v1alpha1::FAILED;
+    case core::InstancePhase::kBackOff:
+      return v1alpha1::BACK_OFF;
+    case core::InstancePhase::kTerminating:
+      return v1alpha1::TERMINATING;
+  }
+  return v1alpha1::UNKNOWN_PHASE;
+}
+
+v1::Accelerator ToProto(Accelerator accelerator) {
+  return accelerator == Accelerator::kKvm ? v1::KVM : v1::TCG;
+}
+
+std::string Rfc3339(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", time, absl::UTCTimeZone());
+}
+
+v1::InstanceReport ToProto(const core::InstanceReport& report, const VmInfo* vm) {
+  v1::InstanceReport out;
+  *out.mutable_identity() = ToProto(report.identity);
+  out.set_phase(ToProto(report.phase));
+  out.set_ready(report.ready);
+  out.set_restarts(report.restarts);
+  if (report.exit_code.has_value()) {
+    out.set_exit_code(*report.exit_code);
+  }
+  out.set_message(report.message);
+  if (report.started_at.has_value()) {
+    out.set_started_at(Rfc3339(*report.started_at));
+  }
+  if (report.ready && report.ready_since.has_value()) {
+    out.set_ready_since(Rfc3339(*report.ready_since));
+  }
+  if (vm == nullptr) {
+    return out;
+  }
+  out.set_address(vm->address);
+  for (const PortBinding& binding : vm->ports) {
+    v1alpha1::PortStatus* port = out.add_ports();
+    port->set_name(binding.forward.name);
+    port->set_port(binding.forward.guest_port);
+    port->set_protocol(binding.forward.protocol == Protocol::kUdp ? v1alpha1::UDP : v1alpha1::TCP);
+    port->set_host_ip(binding.host_address);
+    port->set_host_port(binding.forward.host_port);
+  }
+  return out;
+}
+
+}  // namespace nanoplane::agent::app
