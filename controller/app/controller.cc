@@ -143,6 +143,13 @@ void Controller::Run() {
   Log(LogLevel::kInfo, "ready", Fields(options_.identity));
   queue_.Start(options_.workers, [this](const std::string& key) { return Process(key); });
   watch_thread_ = std::thread([this] { WatchLoop(); });
+  // Hellos that came before the callback was set are measured now: the
+  // registry learns every host at once.
+  std::set<std::string> all;
+  for (const ports::HostSession& session : hub_.Hosts()) {
+    all.insert(session.host);
+  }
+  SyncHosts(all);
   HostLoop();
 }
 

@@ -56,6 +56,10 @@ void ControllerHarness::AddAgents(int count) {
     agents_.push_back(std::make_unique<SimulatedAgent>(
         hub_, SimulatedHostOptions{.name = name, .labels = {{"zone", name}}}));
   }
+  // A fresh store knows no hosts, so the controller would not wait for them.
+  for (const auto& agent : agents_) {
+    ASSERT_TRUE(WaitFor([&] { return hub_.Connected(agent->host().name()); }));
+  }
 }
 
 void ControllerHarness::StartController() {

@@ -134,6 +134,8 @@ SimulatedAgent::~SimulatedAgent() {
 void SimulatedAgent::SetDown(bool down) {
   down_ = down;
   if (down) {
+    // Let a step in progress finish first, or it could say hello again.
+    absl::SleepFor(tick_ * 2);
     hub_.Disconnect(host_.name());
   }
 }
