@@ -77,10 +77,38 @@ std::pair<int, std::string> HttpGet(const std::string& address, const std::strin
   return {response.status_code(), response.extract_string().get()};
 }
 
+fs::path TempDir() {
+  return fs::temp_directory_path() / ("np-controller-grpc-" + std::to_string(::getpid()) + "-" +
+                                      std::to_string(absl::ToUnixNanos(absl::Now())));
+}
+
+// All `replicas` instances of `name` Running and ready, as the status says.
+bool AllRunning(ports::Store& store, const std::string& name, int replicas) {
+  absl::StatusOr<v1alpha1::Unikernel> object = store.Get({.name = name});
+  if (!object.ok() || object->status().ready_replicas() != replicas ||
+      object->status().instances_size() != replicas) {
+    return false;
+  }
+  for (const v1alpha1::InstanceStatus& instance : object->status().instances()) {
+    if (instance.phase() != v1alpha1::RUNNING) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::set<std::string> RunningNames(const std::vector<std::unique_ptr<GrpcSimulatedAgent>>& agents) {
+  std::set<std::string> names;
+  for (const auto& agent : agents) {
+    for (const std::string& name : agent->host().Running()) {
+      EXPECT_TRUE(names.insert(name).second) << name << " runs twice";
+    }
+  }
+  return names;
+}
+
 TEST(ControllerGrpcTest, ThreeReplicasRunOnThreeAgentsOverGrpcWithSqlite) {
-  fs::path dir = fs::temp_directory_path() /
-                 ("np-controller-grpc-" + std::to_string(::getpid()) + "-" +
-                  std::to_string(absl::ToUnixNanos(absl::Now())));
+  fs::path dir = TempDir();
   auto store = SqliteStore::Open({.data_dir = dir.string(), .synchronous_full = false});
   ASSERT_TRUE(store.ok()) << store.status();
   auto hub = GrpcAgentHub::Start({.join_token = kToken});
@@ -104,19 +132,7 @@ TEST(ControllerGrpcTest, ThreeReplicasRunOnThreeAgentsOverGrpcWithSqlite) {
   EXPECT_EQ(HttpGet((*endpoints)->address(), "/readyz").first, 200);
 
   ASSERT_TRUE((*store)->Create(MakeUnikernel("web", 3)).ok());
-  auto all_running = [&] {
-    absl::StatusOr<v1alpha1::Unikernel> object = (*store)->Get({.name = "web"});
-    if (!object.ok() || object->status().ready_replicas() != 3) {
-      return false;
-    }
-    for (const v1alpha1::InstanceStatus& instance : object->status().instances()) {
-      if (instance.phase() != v1alpha1::RUNNING) {
-        return false;
-      }
-    }
-    return true;
-  };
-  ASSERT_TRUE(WaitFor(all_running, absl::Seconds(15)));
+  ASSERT_TRUE(WaitFor([&] { return AllRunning(**store, "web", 3); }, absl::Seconds(15)));
   for (const auto& agent : agents) {
     EXPECT_EQ(agent->host().Running().size(), 1u) << agent->host().name();
   }
@@ -132,6 +148,58 @@ TEST(ControllerGrpcTest, ThreeReplicasRunOnThreeAgentsOverGrpcWithSqlite) {
   controller.Stop();
   agents.clear();
   hub->reset();
+  store->reset();
+  fs::remove_all(dir);
+}
+
+// kill -9 of the controller process, as far as one process can: the hub and
+// the controller go away without a word, a new hub takes the same address, a
+// new controller opens the same store. The agents reconnect and say hello with
+// what they run; nothing is started twice and nothing is lost.
+TEST(ControllerGrpcTest, ARestartedControllerAndHubNeitherDuplicateNorLoseInstances) {
+  fs::path dir = TempDir();
+  auto store = SqliteStore::Open({.data_dir = dir.string(), .synchronous_full = false});
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto hub = GrpcAgentHub::Start({.join_token = kToken});
+  ASSERT_TRUE(hub.ok()) << hub.status();
+  std::string address = (*hub)->address();
+  std::vector<std::unique_ptr<GrpcSimulatedAgent>> agents;
+  for (int i = 1; i <= 3; ++i) {
+    agents.push_back(std::make_unique<GrpcSimulatedAgent>(
+        address, SimulatedHostOptions{.name = "host-" + std::to_string(i)}));
+  }
+  ASSERT_TRUE(WaitFor([&] { return (*hub)->Hosts().size() == 3; }));
+  auto metrics = std::make_unique<MetricsRegistry>();
+  auto controller = std::make_unique<Controller>(**store, **hub, *metrics, FastOptions());
+  controller->Start();
+  ASSERT_TRUE((*store)->Create(MakeUnikernel("web", 5)).ok());
+  ASSERT_TRUE(WaitFor([&] { return AllRunning(**store, "web", 5); }, absl::Seconds(15)));
+  std::set<std::string> before = RunningNames(agents);
+  ASSERT_EQ(before.size(), 5u);
+
+  controller.reset();
+  hub->reset();
+  auto new_hub = GrpcAgentHub::Start({.address = address, .join_token = kToken});
+  ASSERT_TRUE(new_hub.ok()) << new_hub.status();
+  metrics = std::make_unique<MetricsRegistry>();
+  controller = std::make_unique<Controller>(**store, **new_hub, *metrics, FastOptions());
+  controller->Start();
+  ASSERT_TRUE(WaitFor([&] { return controller->Ready(); }));
+  // Scale to 6 so that the new controller must assign, then back to 5.
+  absl::StatusOr<v1alpha1::Unikernel> object = (*store)->Get({.name = "web"});
+  ASSERT_TRUE(object.ok());
+  object->mutable_spec()->set_replicas(6);
+  ASSERT_TRUE((*store)->Update(*object).ok());
+  ASSERT_TRUE(WaitFor([&] { return AllRunning(**store, "web", 6); }, absl::Seconds(15)));
+  std::set<std::string> after = RunningNames(agents);
+  EXPECT_EQ(after.size(), 6u);
+  for (const std::string& name : before) {
+    EXPECT_TRUE(after.contains(name)) << name << " was lost";
+  }
+
+  controller.reset();
+  agents.clear();
+  new_hub->reset();
   store->reset();
   fs::remove_all(dir);
 }
