@@ -5,6 +5,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/build_command.h"
+#include "cli/controller_commands.h"
 #include "cli/validate_command.h"
 #include "common/crd.h"
 
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   nanoplane::cli::RegisterBuildCommand(app);
   nanoplane::cli::RegisterImageCommands(app);
   nanoplane::cli::RegisterPkgCommands(app);
+  nanoplane::cli::RegisterControllerCommands(app);
 
   CLI11_PARSE(app, argc, argv);
 

@@ -1,0 +1,178 @@
+// `nanoplane apply -f FILE|DIR`.
+
+#include <filesystem>
+#include <fstream>
+
+#include "cli/controller_commands.h"
+#include "common/manifest_reader.h"
+#include "common/sha256.h"
+#include "common/strings.h"
+
+namespace nanoplane::cli {
+namespace {
+
+namespace fs = std::filesystem;
+namespace pb = ::nanoplane::v1alpha1;
+
+constexpr size_t kUploadChunk = 1 << 20;
+
+// A local file named by a manifest, and the source that names it.
+struct LocalSource {
+  pb::Source* source;
+  std::string file;   // resolved against the manifest's directory
+  std::string where;  // web.yaml[0] spec.template.image.source.path
+};
+
+void CollectSource(pb::Source* source, const std::string& path, const ManifestDocument& doc,
+                   std::vector<LocalSource>& out) {
+  if (source->path().empty()) {
+    return;
+  }
+  fs::path file(source->path());
+  if (file.is_relative()) {
+    file = fs::absolute(doc.source).parent_path() / file;
+  }
+  out.push_back({source, file.lexically_normal().string(),
+                 StrCat(doc.source, "[", doc.document, "] ", path, ".path")});
+}
+
+std::vector<LocalSource> LocalSources(ManifestDocument& doc) {
+  std::vector<LocalSource> out;
+  pb::ImageSpec& image = *doc.unikernel.mutable_spec()->mutable_template_()->mutable_image();
+  const std::string base = "spec.template.image";
+  if (image.has_source()) {
+    CollectSource(image.mutable_source(), base + ".source", doc, out);
+  }
+  for (int i = 0; i < image.files_size(); ++i) {
+    if (image.files(i).has_source()) {
+      CollectSource(image.mutable_files(i)->mutable_source(),
+                    StrCat(base, ".files[", i, "].source"), doc, out);
+    }
+  }
+  for (int i = 0; i < image.packages_size(); ++i) {
+    CollectSource(image.mutable_packages(i)->mutable_source(),
+                  StrCat(base, ".packages[", i, "].source"), doc, out);
+  }
+  return out;
+}
+
+grpc::Status Upload(const CommandContext& context, const std::string& file,
+                    const std::string& digest) {
+  apiv1::StatArtifactRequest stat;
+  stat.set_sha256(digest);
+  apiv1::StatArtifactResponse present;
+  grpc::Status status = context.stub.StatArtifact(UnaryContext(context).get(), stat, &present);
+  if (!status.ok() || present.present()) {
+    return status;
+  }
+  grpc::ClientContext client;
+  apiv1::UploadArtifactResponse response;
+  auto writer = context.stub.UploadArtifact(&client, &response);
+  std::ifstream in(file, std::ios::binary);
+  apiv1::UploadArtifactRequest chunk;
+  chunk.set_sha256(digest);
+  std::string buffer(kUploadChunk, '\0');
+  do {
+    in.read(buffer.data(), buffer.size());
+    chunk.set_data(buffer.substr(0, in.gcount()));
+    if (!writer->Write(chunk)) {
+      break;
+    }
+    chunk.clear_sha256();
+  } while (in);
+  writer->WritesDone();
+  return writer->Finish();
+}
+
+const char* ActionName(apiv1::ApplyAction action) {
+  switch (action) {
+    case apiv1::CREATED:
+      return "created";
+    case apiv1::CONFIGURED:
+      return "configured";
+    default:
+      return "unchanged";
+  }
+}
+
+// Rewrites every local file source to its digest, uploading what the
+// controller lacks. Directories stay paths: they are read where the image is built.
+int UploadSources(const CommandContext& context, std::vector<LocalSource>& sources) {
+  std::vector<std::string> errors;
+  std::vector<std::string> digests(sources.size());
+  for (size_t i = 0; i < sources.size(); ++i) {
+    std::error_code ec;
+    if (fs::is_directory(sources[i].file, ec)) {
+      continue;
+    }
+    absl::StatusOr<std::string> digest = Sha256OfFile(sources[i].file);
+    if (!digest.ok()) {
+      errors.push_back(
+          StrCat(sources[i].where, ": ", sources[i].file, ": ",
+                 fs::exists(sources[i].file, ec) ? digest.status().message() : "no such file"));
+      continue;
+    }
+    digests[i] = *digest;
+  }
+  for (const std::string& error : errors) {
+    context.err << "error: " << error << "\n";
+  }
+  if (!errors.empty()) {
+    return 1;
+  }
+  for (size_t i = 0; i < sources.size(); ++i) {
+    if (digests[i].empty()) {
+      continue;
+    }
+    if (grpc::Status status = Upload(context, sources[i].file, digests[i]); !status.ok()) {
+      context.err << "error: upload " << sources[i].file << ": " << status.error_message() << "\n";
+      return 1;
+    }
+    sources[i].source->Clear();
+    sources[i].source->set_sha256(digests[i]);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int RunApply(const CommandContext& context, const std::vector<std::string>& paths,
+             const std::optional<std::string>& ns) {
+  ManifestSet set = ReadManifests(paths);
+  for (const ManifestError& error : set.errors) {
+    context.err << "error: " << error.ToString() << "\n";
+  }
+  if (!set.ok()) {
+    context.err << "nothing applied: " << set.errors.size()
+                << (set.errors.size() == 1 ? " error" : " errors") << "\n";
+    return 1;
+  }
+  std::vector<LocalSource> sources;
+  for (ManifestDocument& doc : set.documents) {
+    std::vector<LocalSource> found = LocalSources(doc);
+    sources.insert(sources.end(), found.begin(), found.end());
+  }
+  if (UploadSources(context, sources) != 0) {
+    context.err << "nothing applied\n";
+    return 1;
+  }
+  apiv1::ApplyRequest request;
+  for (ManifestDocument& doc : set.documents) {
+    if (ns.has_value() && doc.unikernel.metadata().namespace_() == "default") {
+      doc.unikernel.mutable_metadata()->set_namespace_(*ns);
+    }
+    *request.add_objects() = std::move(doc.unikernel);
+  }
+  apiv1::ApplyResponse response;
+  grpc::Status status = context.stub.Apply(UnaryContext(context).get(), request, &response);
+  if (!status.ok()) {
+    return Fail(context, status);
+  }
+  for (const apiv1::ApplyResult& result : response.results()) {
+    context.out << "unikernel.nanoplane.dev/" << result.name() << " " << ActionName(result.action())
+                << "\n";
+  }
+  return 0;
+}
+
+}  // namespace nanoplane::cli
