@@ -40,7 +40,8 @@ absl::Status ActionExecutor::Execute(const std::vector<core::Action>& actions) {
     }
     if (!std::holds_alternative<core::PatchStatus>(action)) {
       Log(LogLevel::kInfo, "executed",
-          {{"component", "reconciler"}, {"unikernel", ToString(key_)},
+          {{"component", "reconciler"},
+           {"unikernel", ToString(key_)},
            {"action", core::ToString(action)}});
     }
   }
@@ -95,10 +96,8 @@ absl::StatusOr<v1alpha1::UnikernelTemplate> ActionExecutor::TemplateOf(
 
 absl::Status ActionExecutor::Run(const core::StartInstance& action) {
   NP_ASSIGN_OR_RETURN(v1alpha1::UnikernelTemplate tmpl, TemplateOf(action.revision_hash));
-  AssignedInstance instance{.key = key_,
-                            .host = action.host,
-                            .resources = action.resources,
-                            .created_time = now_};
+  AssignedInstance instance{
+      .key = key_, .host = action.host, .resources = action.resources, .created_time = now_};
   agent::v1::InstanceIdentity* identity = instance.assignment.mutable_identity();
   identity->set_name(action.name);
   identity->set_namespace_(key_.ns);
@@ -163,29 +162,29 @@ absl::Status ActionExecutor::WriteWithRetry(
 
 absl::Status ActionExecutor::Run(const core::PatchStatus& action) {
   v1alpha1::UnikernelStatus status = core::StatusToProto(action.status);
-  return WriteWithRetry([&](v1alpha1::Unikernel& object) { *object.mutable_status() = status; },
-                        [&](const v1alpha1::Unikernel& object) {
-                          return store_.UpdateStatus(object);
-                        });
+  return WriteWithRetry(
+      [&](v1alpha1::Unikernel& object) { *object.mutable_status() = status; },
+      [&](const v1alpha1::Unikernel& object) { return store_.UpdateStatus(object); });
 }
 
 absl::Status ActionExecutor::Run(const core::RecordEvent& action) {
-  ports::EventRecord event{
-      .object = {.ns = key_.ns,
-                 .name = key_.name,
-                 .uid = object_.has_value() ? object_->metadata().uid() : ""},
-      .type = action.type == core::EventType::kWarning ? ports::EventType::kWarning
-                                                       : ports::EventType::kNormal,
-      .reason = action.reason,
-      .message = action.message,
-      .first_time = now_,
-      .last_time = now_};
+  ports::EventRecord event{.object = {.ns = key_.ns,
+                                      .name = key_.name,
+                                      .uid = object_.has_value() ? object_->metadata().uid() : ""},
+                           .type = action.type == core::EventType::kWarning
+                                       ? ports::EventType::kWarning
+                                       : ports::EventType::kNormal,
+                           .reason = action.reason,
+                           .message = action.message,
+                           .first_time = now_,
+                           .last_time = now_};
   absl::Status status = store_.RecordEvent(event);
   if (!status.ok()) {
     // Events are informational; failing the pass for one would redo actions
     // that worked. The next occurrence records it again.
     Log(LogLevel::kWarn, "record event failed",
-        {{"component", "reconciler"}, {"unikernel", ToString(key_)},
+        {{"component", "reconciler"},
+         {"unikernel", ToString(key_)},
          {"error", std::string(status.message())}});
   }
   return absl::OkStatus();
@@ -195,9 +194,9 @@ absl::Status ActionExecutor::Run(const core::RemoveFinalizer&) {
   return WriteWithRetry(
       [](v1alpha1::Unikernel& object) {
         auto* finalizers = object.mutable_metadata()->mutable_finalizers();
-        finalizers->erase(std::remove(finalizers->begin(), finalizers->end(),
-                                      std::string(core::kFinalizer)),
-                          finalizers->end());
+        finalizers->erase(
+            std::remove(finalizers->begin(), finalizers->end(), std::string(core::kFinalizer)),
+            finalizers->end());
       },
       [&](const v1alpha1::Unikernel& object) { return store_.Update(object); });
 }

@@ -4,66 +4,91 @@
 
 namespace nanoplane::controller::app {
 
-void AssignmentTable::SendLocked(const std::string& host) {
-  std::vector<agent::v1::InstanceAssignment> set;
-  std::vector<AssignedInstance*> sent;
-  for (auto& [name, instance] : hosts_[host]) {
-    if (!instance.stop_requested) {
-      set.push_back(instance.assignment);
+absl::Status AssignmentTable::ChangeHost(const std::string& host, const Mutation& mutate) {
+  std::shared_ptr<std::mutex> send_mutex;
+  {
+    absl::MutexLock lock(&mu_);
+    std::shared_ptr<std::mutex>& slot = send_mutexes_[host];
+    if (slot == nullptr) {
+      slot = std::make_shared<std::mutex>();
     }
-    sent.push_back(&instance);
+    send_mutex = slot;
+  }
+  // Held from the change to the send, so this host's sets reach the hub in
+  // the order of the changes; other hosts are not held up by a slow send.
+  std::lock_guard<std::mutex> send_guard(*send_mutex);
+  std::vector<agent::v1::InstanceAssignment> set;
+  std::vector<std::string> names;
+  {
+    absl::MutexLock lock(&mu_);
+    absl::StatusOr<bool> send = mutate(hosts_[host]);
+    if (!send.ok() || !*send) {
+      return send.status();
+    }
+    for (const auto& [name, instance] : hosts_[host]) {
+      if (!instance.stop_requested) {
+        set.push_back(instance.assignment);
+      }
+      names.push_back(name);
+    }
   }
   int64_t generation = hub_.Assign(host, std::move(set));
+  absl::MutexLock lock(&mu_);
   sent_.insert(host);
   // Every instance whose presence this assignment settles is dated by it:
   // the agent confirms a start or a stop by applying this generation.
-  for (AssignedInstance* instance : sent) {
-    if (instance->generation == 0 || instance->stop_requested) {
-      instance->generation = std::max(instance->generation, generation);
+  std::map<std::string, AssignedInstance>& instances = hosts_[host];
+  for (const std::string& name : names) {
+    auto it = instances.find(name);
+    if (it != instances.end() && (it->second.generation == 0 || it->second.stop_requested)) {
+      it->second.generation = std::max(it->second.generation, generation);
     }
   }
-}
-
-absl::Status AssignmentTable::Start(AssignedInstance instance) {
-  absl::MutexLock lock(&mu_);
-  std::string name = instance.name();
-  if (host_of_.contains(name)) {
-    return absl::AlreadyExistsError(StrCat("instance ", name, " is assigned already"));
-  }
-  std::string host = instance.host;
-  instance.stop_requested = false;
-  instance.generation = 0;
-  host_of_[name] = host;
-  hosts_[host][name] = std::move(instance);
-  SendLocked(host);
   return absl::OkStatus();
 }
 
+absl::Status AssignmentTable::Start(AssignedInstance instance) {
+  std::string host = instance.host;
+  return ChangeHost(
+      host, [&](std::map<std::string, AssignedInstance>& instances) -> absl::StatusOr<bool> {
+        std::string name = instance.name();
+        if (host_of_.contains(name)) {
+          return absl::AlreadyExistsError(StrCat("instance ", name, " is assigned already"));
+        }
+        instance.stop_requested = false;
+        instance.generation = 0;
+        host_of_[name] = host;
+        instances[name] = std::move(instance);
+        return true;
+      });
+}
+
 void AssignmentTable::Stop(const std::string& host, const std::string& name) {
-  absl::MutexLock lock(&mu_);
-  auto it = hosts_[host].find(name);
-  if (it == hosts_[host].end() || it->second.stop_requested) {
-    return;
-  }
-  it->second.stop_requested = true;
-  it->second.generation = 0;
-  SendLocked(host);
+  // Never fails: the mutation has no error to return.
+  ChangeHost(host, [&](std::map<std::string, AssignedInstance>& instances) -> absl::StatusOr<bool> {
+    auto it = instances.find(name);
+    if (it == instances.end() || it->second.stop_requested) {
+      return false;
+    }
+    it->second.stop_requested = true;
+    it->second.generation = 0;
+    return true;
+  }).IgnoreError();
 }
 
 void AssignmentTable::Delete(const std::string& host, const std::string& name) {
-  absl::MutexLock lock(&mu_);
-  auto it = hosts_[host].find(name);
-  if (it == hosts_[host].end()) {
-    return;
-  }
-  bool in_set = !it->second.stop_requested;
-  hosts_[host].erase(it);
-  host_of_.erase(name);
-  // A finished instance still in the set would be restarted by nobody, but the
-  // agent keeps its record until it is unassigned.
-  if (in_set) {
-    SendLocked(host);
-  }
+  ChangeHost(host, [&](std::map<std::string, AssignedInstance>& instances) -> absl::StatusOr<bool> {
+    auto it = instances.find(name);
+    if (it == instances.end()) {
+      return false;
+    }
+    // Still in the set (a finished instance): the agent keeps its record
+    // until it is unassigned, so the set is sent again without it.
+    bool in_set = !it->second.stop_requested;
+    instances.erase(it);
+    host_of_.erase(name);
+    return in_set;
+  }).IgnoreError();
 }
 
 void AssignmentTable::Adopt(AssignedInstance instance) {

@@ -3,8 +3,11 @@
 // AssignmentTable: the controller's own record of what it assigned to each
 // host, and the only writer of AgentHub assignments. The hub takes a host's
 // whole desired set at once, so every change here re-sends that host's full
-// set; the send happens under the table's lock, so two workers changing one
-// host cannot overtake each other with stale sets.
+// set; a per-host lock spans the change and its send, so two workers changing
+// one host cannot overtake each other with stale sets.
+//
+// Sends for different hosts run in parallel; the hub is never called with the
+// table's lock held.
 //
 // An instance stays in the table after StopInstance (stop_requested, no longer
 // in the host's set) until DeleteInstance forgets it: the core needs to see a
@@ -20,13 +23,17 @@
 //   AlreadyExists   Start of a name that is in the table (on any host)
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "controller/core/naming.h"
@@ -37,8 +44,8 @@
 namespace nanoplane::controller::app {
 
 struct AssignedInstance {
-  ports::ObjectKey key;                        // its Unikernel
-  agent::v1::InstanceAssignment assignment;    // identity (name, spec hash) and template
+  ports::ObjectKey key;                      // its Unikernel
+  agent::v1::InstanceAssignment assignment;  // identity (name, spec hash) and template
   std::string host;
   core::Resources resources;
   absl::Time created_time = absl::InfinitePast();
@@ -77,7 +84,11 @@ class AssignmentTable {
   bool HostAssigned(const std::string& host) const;
 
  private:
-  void SendLocked(const std::string& host) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Applies `mutate` to the host's instances (under mu_); when it returns
+  // true, sends the host's new set. Returns the mutation's error.
+  using Mutation =
+      std::function<absl::StatusOr<bool>(std::map<std::string, AssignedInstance>& instances)>;
+  absl::Status ChangeHost(const std::string& host, const Mutation& mutate);
 
   ports::AgentHub& hub_;
   mutable absl::Mutex mu_;
@@ -85,6 +96,8 @@ class AssignmentTable {
   std::map<std::string, std::map<std::string, AssignedInstance>> hosts_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> host_of_ ABSL_GUARDED_BY(mu_);  // name -> host
   std::set<std::string> sent_ ABSL_GUARDED_BY(mu_);                  // hosts assigned
+  // Per host: serializes change-and-send (see ChangeHost).
+  std::map<std::string, std::shared_ptr<std::mutex>> send_mutexes_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace nanoplane::controller::app

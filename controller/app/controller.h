@@ -81,8 +81,8 @@ class Controller {
   size_t QueueDepth() const { return queue_.Len(); }
 
  private:
-  void Run();           // startup, then the host loop
-  void AwaitHosts();    // the startup wait
+  void Run();         // startup, then the host loop
+  void AwaitHosts();  // the startup wait
   void WatchLoop();
   void HostLoop();
   void OnHostChanged(const std::string& host);

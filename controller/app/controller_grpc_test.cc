@@ -29,25 +29,25 @@ class GrpcSimulatedAgent {
  public:
   GrpcSimulatedAgent(const std::string& address, SimulatedHostOptions options)
       : host_(std::move(options)) {
-    auto link = agent::GrpcControllerLink::Create(
-        {.address = address,
-         .initial_backoff = std::chrono::milliseconds(50),
-         .max_backoff = std::chrono::milliseconds(200)});
+    auto link = agent::GrpcControllerLink::Create({.address = address,
+                                                   .initial_backoff = std::chrono::milliseconds(50),
+                                                   .max_backoff = std::chrono::milliseconds(200)});
     EXPECT_TRUE(link.ok()) << link.status();
     link_ = *std::move(link);
-    link_->Start({.hello =
-                      [this] {
-                        agent::v1::Hello hello = host_.Hello();
-                        hello.set_join_token(kToken);
-                        return hello;
-                      },
-                  .on_assignment =
-                      [this](const agent::v1::Assignment& assignment) {
-                        host_.Apply(assignment, absl::Now());
-                        link_->Report(host_.Report());
-                      },
-                  .on_log_request = [](const agent::v1::LogRequest&,
-                                       std::shared_ptr<agent::LogSink> sink) { sink->End("none"); }});
+    link_->Start(
+        {.hello =
+             [this] {
+               agent::v1::Hello hello = host_.Hello();
+               hello.set_join_token(kToken);
+               return hello;
+             },
+         .on_assignment =
+             [this](const agent::v1::Assignment& assignment) {
+               host_.Apply(assignment, absl::Now());
+               link_->Report(host_.Report());
+             },
+         .on_log_request = [](const agent::v1::LogRequest&,
+                              std::shared_ptr<agent::LogSink> sink) { sink->End("none"); }});
     ticker_ = std::thread([this] {
       while (!stopping_) {
         if (host_.Tick(absl::Now())) {

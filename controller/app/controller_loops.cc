@@ -114,6 +114,7 @@ void Controller::SyncHosts(const std::set<std::string>& changed) {
     }
   }
   RefreshRegistry(sessions);
+  reconciler_.expectations().Expire(now);
   if (flipped) {
     EnqueueAll();
   }
@@ -124,23 +125,22 @@ void Controller::RefreshRegistry(const std::vector<ports::HostSession>& sessions
   absl::Time now = absl::Now();
   for (const ports::HostSession& session : sessions) {
     const agent::v1::Hello& hello = session.hello;
-    ports::HostRecord record{
-        .name = session.host,
-        .labels = ports::Labels(hello.labels().begin(), hello.labels().end()),
-        .memory_bytes = hello.capacity().memory_bytes(),
-        .cpus = hello.capacity().cpus(),
-        .last_seen = session.last_seen,
-        .state = SessionReady(session, now, options_.host_grace_period)
-                     ? ports::HostState::kReady
-                     : ports::HostState::kNotReady};
+    ports::HostRecord record{.name = session.host,
+                             .labels = ports::Labels(hello.labels().begin(), hello.labels().end()),
+                             .memory_bytes = hello.capacity().memory_bytes(),
+                             .cpus = hello.capacity().cpus(),
+                             .last_seen = session.last_seen,
+                             .state = SessionReady(session, now, options_.host_grace_period)
+                                          ? ports::HostState::kReady
+                                          : ports::HostState::kNotReady};
     auto it = host_records_.find(session.host);
     if (it != host_records_.end()) {
       ports::HostRecord previous = it->second;
       previous.last_seen = record.last_seen;
       // last_seen alone is refreshed only now and then: one durable write per
       // host per report would cost more than the registry is worth.
-      if (previous == record && record.last_seen - it->second.last_seen <
-                                    options_.host_record_refresh) {
+      if (previous == record &&
+          record.last_seen - it->second.last_seen < options_.host_record_refresh) {
         continue;
       }
     }

@@ -96,11 +96,12 @@ void FillFromReport(const agent::v1::InstanceReport& report, core::Instance& out
   out.restarts = report.restarts();
   out.address = report.address();
   for (const v1alpha1::PortStatus& port : report.ports()) {
-    out.ports.push_back(core::PortStatus{.name = port.name(),
-                                         .port = port.port(),
-                                         .protocol = port.protocol() == v1alpha1::UDP ? "UDP" : "TCP",
-                                         .host_ip = port.host_ip(),
-                                         .host_port = port.host_port()});
+    out.ports.push_back(
+        core::PortStatus{.name = port.name(),
+                         .port = port.port(),
+                         .protocol = port.protocol() == v1alpha1::UDP ? "UDP" : "TCP",
+                         .host_ip = port.host_ip(),
+                         .host_port = port.host_port()});
   }
   out.message = report.message();
   if (report.has_exit_code()) {

@@ -34,7 +34,8 @@ bool SessionReady(const ports::HostSession& session, absl::Time now, absl::Durat
 
 class FleetView {
  public:
-  FleetView(std::vector<ports::HostSession> sessions, const std::vector<ports::HostRecord>& registry,
+  FleetView(std::vector<ports::HostSession> sessions,
+            const std::vector<ports::HostRecord>& registry,
             const std::map<std::string, core::Resources>& assigned, absl::Time now,
             const FleetOptions& options);
 

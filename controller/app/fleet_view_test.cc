@@ -13,10 +13,8 @@ const absl::Duration kGrace = absl::Seconds(40);
 
 ports::HostSession Session(const std::string& host, bool connected, absl::Time last_seen,
                            int64_t applied = 0) {
-  ports::HostSession session{.host = host,
-                             .connected = connected,
-                             .last_seen = last_seen,
-                             .applied_generation = applied};
+  ports::HostSession session{
+      .host = host, .connected = connected, .last_seen = last_seen, .applied_generation = applied};
   session.hello.set_host(host);
   (*session.hello.mutable_labels())["zone"] = host;
   session.hello.mutable_capacity()->set_memory_bytes(4LL << 30);
@@ -25,20 +23,17 @@ ports::HostSession Session(const std::string& host, bool connected, absl::Time l
 }
 
 AssignedInstance Assigned(const std::string& name, int64_t generation, bool stopping = false) {
-  AssignedInstance instance{.key = {.name = "web"},
-                            .host = "h1",
-                            .stop_requested = stopping,
-                            .generation = generation};
+  AssignedInstance instance{
+      .key = {.name = "web"}, .host = "h1", .stop_requested = stopping, .generation = generation};
   instance.assignment.mutable_identity()->set_name(name);
   instance.assignment.mutable_identity()->set_spec_hash("abc");
   return instance;
 }
 
 TEST(FleetViewTest, HostReadinessFollowsConnectionAndGracePeriod) {
-  std::vector<ports::HostSession> sessions = {
-      Session("connected", true, kNow - absl::Hours(1)),
-      Session("recent", false, kNow - absl::Seconds(10)),
-      Session("gone", false, kNow - absl::Seconds(100))};
+  std::vector<ports::HostSession> sessions = {Session("connected", true, kNow - absl::Hours(1)),
+                                              Session("recent", false, kNow - absl::Seconds(10)),
+                                              Session("gone", false, kNow - absl::Seconds(100))};
   std::vector<ports::HostRecord> registry = {
       {.name = "silent", .memory_bytes = 1 << 30, .cpus = 2, .last_seen = kNow - absl::Hours(2)},
       {.name = "connected"}};
@@ -51,7 +46,8 @@ TEST(FleetViewTest, HostReadinessFollowsConnectionAndGracePeriod) {
   ASSERT_EQ(hosts.size(), 4u) << "a registered host with a session is listed once";
   EXPECT_TRUE(hosts["connected"].ready);
   EXPECT_EQ(hosts["connected"].assigned, (core::Resources{.memory_bytes = 7, .cpus = 1}));
-  EXPECT_EQ(hosts["connected"].allocatable, (core::Resources{.memory_bytes = 4LL << 30, .cpus = 4}));
+  EXPECT_EQ(hosts["connected"].allocatable,
+            (core::Resources{.memory_bytes = 4LL << 30, .cpus = 4}));
   EXPECT_EQ(hosts["connected"].labels, (core::Labels{{"zone", "connected"}}));
   EXPECT_TRUE(hosts["recent"].ready);
   EXPECT_FALSE(hosts["gone"].ready);
@@ -144,7 +140,7 @@ TEST(AssignmentTableTest, EveryChangeSendsTheHostsWholeSet) {
   EXPECT_EQ(all[0].generation, stop_generation);
   EXPECT_EQ(table.AssignedByHost()["h1"].memory_bytes, 0);
   int calls = hub.AssignCalls();
-  table.Stop("h1", "a");  // idempotent
+  table.Stop("h1", "a");    // idempotent
   table.Delete("h1", "a");  // not in the set: nothing to send
   EXPECT_EQ(hub.AssignCalls(), calls);
   table.Delete("h1", "b");

@@ -26,8 +26,9 @@ const ports::RevisionRecord* TemplateCache::Find(const ports::ObjectKey& key,
   auto it = revisions_.find(key);
   if (it == revisions_.end()) {
     absl::StatusOr<std::vector<ports::RevisionRecord>> list = store_.ListRevisions(key);
-    it = revisions_.emplace(key, list.ok() ? *std::move(list) : std::vector<ports::RevisionRecord>{})
-             .first;
+    it =
+        revisions_.emplace(key, list.ok() ? *std::move(list) : std::vector<ports::RevisionRecord>{})
+            .first;
   }
   for (const ports::RevisionRecord& record : it->second) {
     if (hash.empty() ? record.number == number : record.hash == hash) {

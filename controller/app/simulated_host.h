@@ -54,7 +54,7 @@ class SimulatedHost {
 
   const SimulatedHostOptions options_;
   mutable std::mutex mutex_;
-  std::map<std::string, Vm> vms_;  // guarded by mutex_
+  std::map<std::string, Vm> vms_;   // guarded by mutex_
   int64_t applied_generation_ = 0;  // guarded by mutex_
 };
 

@@ -120,8 +120,8 @@ void FakeAgentHub::Restart() {
   // Generations keep growing across restarts, as the contract requires.
 }
 
-SimulatedAgent::SimulatedAgent(FakeAgentHub& hub, SimulatedHostOptions options,
-                               absl::Duration tick, absl::Duration heartbeat)
+SimulatedAgent::SimulatedAgent(FakeAgentHub& hub, SimulatedHostOptions options, absl::Duration tick,
+                               absl::Duration heartbeat)
     : hub_(hub), host_(std::move(options)), tick_(tick), heartbeat_(heartbeat) {
   thread_ = std::thread([this] { Run(); });
 }

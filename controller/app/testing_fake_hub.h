@@ -56,10 +56,10 @@ class FakeAgentHub : public ports::AgentHub {
   void Notify(const std::string& host);
 
   mutable std::mutex mutex_;
-  std::map<std::string, ports::HostSession> sessions_;       // guarded by mutex_
+  std::map<std::string, ports::HostSession> sessions_;        // guarded by mutex_
   std::map<std::string, agent::v1::Assignment> assignments_;  // guarded by mutex_
-  int64_t next_generation_ = 1;                              // guarded by mutex_
-  int assign_calls_ = 0;                                     // guarded by mutex_
+  int64_t next_generation_ = 1;                               // guarded by mutex_
+  int assign_calls_ = 0;                                      // guarded by mutex_
   std::function<void(const std::string&)> on_change_;         // guarded by mutex_
 };
 

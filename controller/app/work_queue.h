@@ -83,9 +83,9 @@ class WorkQueue {
   const WorkQueueOptions options_;
   mutable absl::Mutex mu_;
   absl::CondVar cond_;
-  std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);     // ready, FIFO
-  std::set<std::string> dirty_ ABSL_GUARDED_BY(mu_);       // needs processing
-  std::set<std::string> processing_ ABSL_GUARDED_BY(mu_);  // held by a worker
+  std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);              // ready, FIFO
+  std::set<std::string> dirty_ ABSL_GUARDED_BY(mu_);                // needs processing
+  std::set<std::string> processing_ ABSL_GUARDED_BY(mu_);           // held by a worker
   std::map<std::string, absl::Time> waiting_ ABSL_GUARDED_BY(mu_);  // key -> ready at
   std::map<std::string, int> failures_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
