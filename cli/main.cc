@@ -6,6 +6,7 @@
 #include "CLI/CLI.hpp"
 #include "cli/build_command.h"
 #include "cli/controller_commands.h"
+#include "cli/run_command.h"
 #include "cli/validate_command.h"
 #include "common/crd.h"
 
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   auto* crd = app.add_subcommand("crd", "Print the Unikernel CustomResourceDefinition");
 
   nanoplane::cli::RegisterBuildCommand(app);
+  nanoplane::cli::RegisterRunCommand(app);
   nanoplane::cli::RegisterImageCommands(app);
   nanoplane::cli::RegisterPkgCommands(app);
   nanoplane::cli::RegisterControllerCommands(app);
