@@ -23,13 +23,15 @@ absl::Status IgnoreCode(absl::Status status, absl::StatusCode code) {
 ActionExecutor::ActionExecutor(ports::Store& store, AssignmentTable& table,
                                Expectations& expectations, const ports::ObjectKey& key,
                                std::optional<v1alpha1::Unikernel> object,
-                               const std::vector<ports::RevisionRecord>& revisions, absl::Time now)
+                               const std::vector<ports::RevisionRecord>& revisions,
+                               const std::vector<core::Host>& hosts, absl::Time now)
     : store_(store),
       table_(table),
       expectations_(expectations),
       key_(key),
       object_(std::move(object)),
       revisions_(revisions),
+      hosts_(hosts),
       now_(now) {}
 
 absl::Status ActionExecutor::Execute(const std::vector<core::Action>& actions) {
@@ -108,10 +110,17 @@ absl::Status ActionExecutor::Run(const core::StartInstance& action) {
   *instance.assignment.mutable_template_() = std::move(tmpl);
   // Expect first: the agent may report before Start returns.
   expectations_.ExpectStart(action.name, now_);
-  absl::Status status = table_.Start(std::move(instance));
+  std::optional<core::Resources> capacity;
+  for (const core::Host& host : hosts_) {
+    if (host.name == action.host) {
+      capacity = host.allocatable;
+    }
+  }
+  absl::Status status = table_.Start(std::move(instance), capacity);
   if (!status.ok()) {
     expectations_.Observed(action.name);
-    // Another worker took the name between measuring and starting.
+    // Another worker took the name or the room between measuring and
+    // starting; the retry measures again.
     return absl::AbortedError(status.message());
   }
   return absl::OkStatus();

@@ -30,10 +30,14 @@ namespace nanoplane::controller::app {
 class ActionExecutor {
  public:
   // `object` is the Unikernel as read for this pass (nullopt when gone);
-  // `revisions` its history as read. All references must outlive the executor.
+  // `revisions` its history as read; `hosts` the fleet as measured (starts
+  // beyond a host's allocatable capacity are refused: a concurrent pass for
+  // another Unikernel placed there first). All references must outlive the
+  // executor.
   ActionExecutor(ports::Store& store, AssignmentTable& table, Expectations& expectations,
                  const ports::ObjectKey& key, std::optional<v1alpha1::Unikernel> object,
-                 const std::vector<ports::RevisionRecord>& revisions, absl::Time now);
+                 const std::vector<ports::RevisionRecord>& revisions,
+                 const std::vector<core::Host>& hosts, absl::Time now);
 
   // Stops at the first failure and returns it.
   [[nodiscard]] absl::Status Execute(const std::vector<core::Action>& actions);
@@ -64,6 +68,7 @@ class ActionExecutor {
   const ports::ObjectKey key_;
   std::optional<v1alpha1::Unikernel> object_;
   const std::vector<ports::RevisionRecord>& revisions_;
+  const std::vector<core::Host>& hosts_;
   std::vector<ports::RevisionRecord> created_;  // revisions this pass created
   const absl::Time now_;
 };

@@ -47,13 +47,31 @@ absl::Status AssignmentTable::ChangeHost(const std::string& host, const Mutation
   return absl::OkStatus();
 }
 
-absl::Status AssignmentTable::Start(AssignedInstance instance) {
+namespace {
+
+bool Exceeds(const std::map<std::string, AssignedInstance>& instances, const core::Resources& add,
+             const core::Resources& capacity) {
+  core::Resources sum = add;
+  for (const auto& [name, instance] : instances) {
+    sum.memory_bytes += instance.resources.memory_bytes;
+    sum.cpus += instance.resources.cpus;
+  }
+  return sum.memory_bytes > capacity.memory_bytes || sum.cpus > capacity.cpus;
+}
+
+}  // namespace
+
+absl::Status AssignmentTable::Start(AssignedInstance instance,
+                                    std::optional<core::Resources> capacity) {
   std::string host = instance.host;
   return ChangeHost(
       host, [&](std::map<std::string, AssignedInstance>& instances) -> absl::StatusOr<bool> {
         std::string name = instance.name();
         if (host_of_.contains(name)) {
           return absl::AlreadyExistsError(StrCat("instance ", name, " is assigned already"));
+        }
+        if (capacity.has_value() && Exceeds(instances, instance.resources, *capacity)) {
+          return absl::AbortedError(StrCat("host ", host, " has no room left for ", name));
         }
         instance.stop_requested = false;
         instance.generation = 0;

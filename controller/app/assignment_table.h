@@ -21,12 +21,14 @@
 //
 // Status codes
 //   AlreadyExists   Start of a name that is in the table (on any host)
+//   Aborted         Start beyond the host's capacity (a concurrent placement)
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -61,8 +63,11 @@ class AssignmentTable {
  public:
   explicit AssignmentTable(ports::AgentHub& hub) : hub_(hub) {}
 
-  // Records the instance and sends its host's set. AlreadyExists.
-  [[nodiscard]] absl::Status Start(AssignedInstance instance);
+  // Records the instance and sends its host's set. AlreadyExists; Aborted when
+  // the host's instances would then need more than `capacity` (when given):
+  // another worker placed something there since the caller measured the fleet.
+  [[nodiscard]] absl::Status Start(AssignedInstance instance,
+                                   std::optional<core::Resources> capacity = std::nullopt);
   // Takes the instance out of its host's set, keeping it as stop_requested.
   // Unknown names are ignored (the action is idempotent).
   void Stop(const std::string& host, const std::string& name);

@@ -150,6 +150,20 @@ TEST(AssignmentTableTest, EveryChangeSendsTheHostsWholeSet) {
   EXPECT_FALSE(table.HostAssigned("h2"));
 }
 
+TEST(AssignmentTableTest, AStartBeyondTheHostsCapacityIsAConflict) {
+  testing::FakeAgentHub hub;
+  AssignmentTable table(hub);
+  AssignedInstance a = Assigned("a", 0);
+  a.resources = {.memory_bytes = 3, .cpus = 1};
+  AssignedInstance b = Assigned("b", 0);
+  b.resources = {.memory_bytes = 2, .cpus = 1};
+  core::Resources capacity{.memory_bytes = 4, .cpus = 4};
+  ASSERT_TRUE(table.Start(a, capacity).ok());
+  EXPECT_TRUE(absl::IsAborted(table.Start(b, capacity)));
+  EXPECT_EQ(table.Names().size(), 1u);
+  EXPECT_TRUE(table.Start(b).ok()) << "no capacity given: not checked";
+}
+
 TEST(AssignmentTableTest, AdoptSendsNothingAndKeepsKnownNames) {
   testing::FakeAgentHub hub;
   AssignmentTable table(hub);

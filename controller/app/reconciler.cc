@@ -138,7 +138,7 @@ absl::StatusOr<std::optional<absl::Duration>> Reconciler::Reconcile(const ports:
   absl::BitGen rng;
   core::ReconcileResult result = core::Reconcile(input, rng);
   ActionExecutor executor(store_, table_, expectations_, key, std::move(object), revisions,
-                          input.now);
+                          input.hosts, input.now);
   NP_RETURN_IF_ERROR(executor.Execute(result.actions));
   std::optional<absl::Duration> requeue = result.requeue_after;
   std::optional<absl::Duration> expectation = ExpectationRequeue(key, input.now);
