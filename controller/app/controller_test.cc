@@ -148,5 +148,33 @@ TEST_F(ControllerTest, ACrashedInstanceIsReplaced) {
       << Describe("web");
 }
 
+// An agent that acknowledges an assignment before it reports the new
+// instances (as one whose report was taken before the VM was defined): the
+// expectation recorded at the start keeps them Pending, not lost, so no
+// replacement (a duplicate) is started.
+TEST(ControllerExpectationsTest, AnAgentSlowToReportGetsNoDuplicates) {
+  FakeStore store;
+  FakeAgentHub hub;
+  SimulatedAgent slow(hub, {.name = "h1", .report_delay = absl::Milliseconds(600)});
+  ASSERT_TRUE(WaitFor([&] { return hub.Connected("h1"); }));
+  MetricsRegistry metrics;
+  Controller controller(store, hub, metrics, FastOptions());
+  controller.Start();
+  ASSERT_TRUE(store.Create(MakeUnikernel("web", 2)).ok());
+  std::set<std::string> ever_assigned;
+  ASSERT_TRUE(WaitFor([&] {
+    std::optional<agent::v1::Assignment> assignment = hub.AssignmentFor("h1");
+    if (assignment.has_value()) {
+      for (const auto& instance : assignment->instances()) {
+        ever_assigned.insert(instance.identity().name());
+      }
+    }
+    absl::StatusOr<v1alpha1::Unikernel> object = store.Get({.name = "web"});
+    return object.ok() && object->status().ready_replicas() == 2;
+  }));
+  EXPECT_EQ(ever_assigned.size(), 2u);
+  EXPECT_EQ(slow.host().Running().size(), 2u);
+}
+
 }  // namespace
 }  // namespace nanoplane::controller::app::testing

@@ -20,7 +20,8 @@ void SimulatedHost::Apply(const agent::v1::Assignment& assignment, absl::Time no
       continue;
     }
     Vm vm{.boot_at = now + options_.boot_delay,
-          .ready_at = now + options_.boot_delay + options_.ready_delay};
+          .ready_at = now + options_.boot_delay + options_.ready_delay,
+          .reported_from = now + options_.report_delay};
     *vm.report.mutable_identity() = instance.identity();
     vm.report.set_phase(v1alpha1::STARTING);
     vms_.emplace(name, std::move(vm));
@@ -73,8 +74,11 @@ agent::v1::Hello SimulatedHost::Hello() const {
 agent::v1::Report SimulatedHost::Report() const {
   std::lock_guard<std::mutex> guard(mutex_);
   agent::v1::Report report;
+  absl::Time now = absl::Now();
   for (const auto& [name, vm] : vms_) {
-    *report.add_instances() = vm.report;
+    if (now >= vm.reported_from) {
+      *report.add_instances() = vm.report;
+    }
   }
   report.set_assignment_generation(applied_generation_);
   return report;

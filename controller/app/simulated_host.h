@@ -25,6 +25,9 @@ struct SimulatedHostOptions {
   int32_t cpus = 8;
   absl::Duration boot_delay = absl::Milliseconds(100);
   absl::Duration ready_delay = absl::Milliseconds(50);
+  // A new instance is left out of reports this long, although the assignment
+  // that added it is acknowledged: an agent whose view lags its generation.
+  absl::Duration report_delay = absl::ZeroDuration();
 };
 
 class SimulatedHost {
@@ -50,6 +53,7 @@ class SimulatedHost {
     agent::v1::InstanceReport report;
     absl::Time boot_at;
     absl::Time ready_at;
+    absl::Time reported_from;
   };
 
   const SimulatedHostOptions options_;
