@@ -167,9 +167,15 @@ absl::StatusOr<apiv1::ApplyResult> ControllerService::ApplyOne(const pb::Unikern
     } else if (stored.ok()) {
       pb::Unikernel merged = MergeForApply(*stored, prepared);
       stored->clear_status();
+      // Equal objects skip the write (a GitOps resync applies everything);
+      // otherwise the store decides: a write that changes nothing keeps the
+      // resourceVersion.
       bool same = google::protobuf::util::MessageDifferencer::Equals(merged, *stored);
-      result.set_action(same ? apiv1::UNCHANGED : apiv1::CONFIGURED);
       written = dry_run || same ? merged : store_.Update(merged);
+      bool changed =
+          !same && (dry_run || (written.ok() && written->metadata().resource_version() !=
+                                                    stored->metadata().resource_version()));
+      result.set_action(changed ? apiv1::CONFIGURED : apiv1::UNCHANGED);
     } else {
       return stored.status();
     }

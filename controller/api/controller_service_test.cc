@@ -11,6 +11,7 @@
 #include "controller/api/rollout.h"
 #include "controller/api/test_server.h"
 #include "controller/core/convert.h"
+#include "controller/testing/store_test_harness.h"
 #include "gtest/gtest.h"
 
 namespace nanoplane::controller::api {
@@ -397,6 +398,29 @@ TEST_F(ControllerServiceTest, WatchSendsTheCurrentObjectsThenChanges) {
   while (reader->Read(&event)) {
   }
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+// The embedded store round-trips objects through JSON: apply must still see
+// an unchanged object as unchanged.
+TEST(ControllerServiceSqliteTest, ApplyOverTheEmbeddedStore) {
+  TempDir dir;
+  auto store = SqliteStore::Open({.data_dir = dir.path(), .synchronous_full = false}).value();
+  ApiTestServer server({}, store.get());
+  auto stub = server.NewStub();
+  auto apply = [&](const pb::Unikernel& object) {
+    apiv1::ApplyRequest request;
+    *request.add_objects() = object;
+    apiv1::ApplyResponse response;
+    grpc::ClientContext context;
+    EXPECT_TRUE(stub->Apply(&context, request, &response).ok());
+    return response.results(0);
+  };
+  EXPECT_EQ(apply(Make("web")).action(), apiv1::CREATED);
+  EXPECT_EQ(apply(Make("web")).action(), apiv1::UNCHANGED);
+  apiv1::ApplyResult changed = apply(Make("web", "v2"));
+  EXPECT_EQ(changed.action(), apiv1::CONFIGURED);
+  EXPECT_EQ(changed.generation(), 2);
+  EXPECT_EQ(apply(Make("web", "v2")).action(), apiv1::UNCHANGED);
 }
 
 }  // namespace

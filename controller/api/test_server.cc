@@ -9,12 +9,13 @@
 
 namespace nanoplane::controller::api {
 
-ApiTestServer::ApiTestServer(ControllerServiceOptions options) {
+ApiTestServer::ApiTestServer(ControllerServiceOptions options, ports::Store* store) {
   std::string pattern = (std::filesystem::temp_directory_path() / "np-api-XXXXXX").string();
   NP_CHECK(mkdtemp(pattern.data()) != nullptr);
   dir_ = pattern;
   artifacts_ = FsArtifactStore::Open(dir_ + "/artifacts").value();
-  service_ = std::make_unique<ControllerService>(store_, *artifacts_, hub_, std::move(options));
+  service_ = std::make_unique<ControllerService>(store != nullptr ? *store : store_, *artifacts_,
+                                                 hub_, std::move(options));
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);

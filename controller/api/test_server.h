@@ -17,13 +17,14 @@ namespace nanoplane::controller::api {
 
 class ApiTestServer {
  public:
-  explicit ApiTestServer(ControllerServiceOptions options = {});
+  // Serves over `store` when given (it must outlive the server), else over a FakeStore.
+  explicit ApiTestServer(ControllerServiceOptions options = {}, ports::Store* store = nullptr);
   ~ApiTestServer();
 
   std::string address() const { return address_; }
   std::unique_ptr<apiv1::Controller::Stub> NewStub() const;
 
-  FakeStore& store() { return store_; }
+  FakeStore& store() { return store_; }  // unused when another store was given
   FsArtifactStore& artifacts() { return *artifacts_; }
   StubAgentHub& hub() { return hub_; }
 
