@@ -3,6 +3,7 @@
 // What the CLI's controller commands share: where the controller is, the
 // connection, the context every command runs in, and error reporting.
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <ostream>

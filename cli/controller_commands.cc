@@ -21,6 +21,7 @@ struct CommandFlags {
   std::string instance;
   int32_t replicas = -1;
   int64_t revision = 0;
+  int64_t timeout_seconds = 0;
   bool follow = false;
   bool all_namespaces = false;
   bool no_watch = false;
@@ -159,13 +160,15 @@ void RegisterRollout(CLI::App& app) {
     }
     if (verb == "status") {
       command->add_flag("--no-watch", flags->no_watch, "Print the status once");
+      command->add_option("--timeout", flags->timeout_seconds, "Give up after SECONDS (0: never)");
     }
     AddConnectionFlags(*command, flags->connection);
     command->callback([flags, verb = verb] {
       RolloutOptions options{.verb = verb,
                              .name = RequireName(*flags, "rollout " + verb),
                              .revision = flags->revision,
-                             .watch = !flags->no_watch};
+                             .watch = !flags->no_watch,
+                             .timeout = std::chrono::seconds(flags->timeout_seconds)};
       Run(flags->connection, [&](const CommandContext& c) { return RunRollout(c, options); });
     });
   }

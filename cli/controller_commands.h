@@ -37,8 +37,9 @@ int RunScale(const CommandContext& context, const std::string& name, int32_t rep
 struct RolloutOptions {
   std::string verb;  // status|history|undo|pause|resume|restart
   std::string name;
-  int64_t revision = 0;  // history --revision, undo --to-revision, status --revision
-  bool watch = true;     // status
+  int64_t revision = 0;             // history --revision, undo --to-revision, status --revision
+  bool watch = true;                // status
+  std::chrono::seconds timeout{0};  // status: give up after this long (0: never)
 };
 // `rollout status` exits 0 once the rollout completes, 1 when it fails
 // (ProgressDeadlineExceeded).

@@ -3,6 +3,7 @@
 
 #include "cli/controller_commands.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -220,6 +221,13 @@ TEST_F(ControllerCommandsTest, RolloutStatusExitsZeroWhenCompleteAndOneOnTheDead
   EXPECT_EQ(RunRollout(Context(), {.verb = "status", .name = "web"}), 1);
   EXPECT_NE(err_.str().find("exceeded its progress deadline"), std::string::npos);
   EXPECT_EQ(RunRollout(Context(), {.verb = "status", .name = "nope"}), 1);
+
+  SetStatus("web", [](pb::UnikernelStatus& s) { s.clear_conditions(); });
+  EXPECT_EQ(
+      RunRollout(Context(), {.verb = "status", .name = "web", .timeout = std::chrono::seconds(1)}),
+      1);
+  EXPECT_NE(err_.str().find("timed out waiting for the condition"), std::string::npos)
+      << err_.str();
 }
 
 TEST_F(ControllerCommandsTest, ScaleUndoAndDelete) {
@@ -245,6 +253,46 @@ TEST_F(ControllerCommandsTest, LogsPrintTheFirstInstancesConsole) {
   server_.hub().SetLog("h", "web-1-aaaaa", "booting\nlistening on :80\n");
   ASSERT_EQ(RunLogs(Context(), "web", "", false), 0) << err_.str();
   EXPECT_EQ(out_.str(), "booting\nlistening on :80\n");
+}
+
+// Runs `nanoplane ARGS` through the registered flags; returns the exit code.
+int RunCommandLine(std::vector<std::string> args, std::string& out) {
+  CLI::App app{"nanoplane"};
+  RegisterControllerCommands(app);
+  std::reverse(args.begin(), args.end());  // CLI11 takes them last first
+  std::ostringstream captured;
+  std::streambuf* saved = std::cout.rdbuf(captured.rdbuf());
+  int code = 0;
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    code = e.get_exit_code();
+  }
+  std::cout.rdbuf(saved);
+  out = captured.str();
+  return code;
+}
+
+TEST_F(ControllerCommandsTest, FlagsReachTheCommands) {
+  std::string manifests = Manifests(), out;
+  std::string addr = server_.address();
+  ASSERT_EQ(RunCommandLine({"apply", "-f", manifests, "--controller", addr, "-n", "shop"}, out), 0);
+  EXPECT_TRUE(server_.store().Get({.ns = "shop", .name = "web"}).ok());
+  ASSERT_EQ(RunCommandLine({"get", "uk/web", "-n", "shop", "--controller", addr}, out), 0);
+  EXPECT_EQ(out.substr(0, 4), "NAME");
+  ASSERT_EQ(RunCommandLine({"scale", "unikernel", "web", "--replicas", "3", "-n", "shop",
+                            "--controller", addr},
+                           out),
+            0);
+  EXPECT_EQ(server_.store().Get({.ns = "shop", .name = "web"}).value().spec().replicas(), 3);
+  ASSERT_EQ(RunCommandLine({"rollout", "pause", "uk/web", "-n", "shop", "--controller", addr}, out),
+            0);
+  EXPECT_EQ(out, "unikernel \"web\" paused\n");
+  EXPECT_EQ(
+      RunCommandLine({"rollout", "status", "web", "--no-watch", "-n", "shop", "--controller", addr},
+                     out),
+      1);                                                                        // not observed yet
+  EXPECT_EQ(RunCommandLine({"describe", "web", "--controller", addr}, out), 1);  // not in default
 }
 
 TEST(ResolveControllerAddressTest, FlagThenEnvironmentThenConfigFile) {

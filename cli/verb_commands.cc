@@ -33,6 +33,9 @@ int RolloutStatus(const CommandContext& context, const RolloutOptions& options) 
   request.set_watch(options.watch);
   request.set_revision(options.revision);
   grpc::ClientContext client;
+  if (options.timeout.count() > 0) {
+    client.set_deadline(std::chrono::system_clock::now() + options.timeout);
+  }
   auto reader = context.stub.RolloutStatus(&client, request);
   apiv1::RolloutStatusResponse response;
   bool done = false, failed = false;
@@ -42,6 +45,10 @@ int RolloutStatus(const CommandContext& context, const RolloutOptions& options) 
     failed = response.failed();
   }
   grpc::Status status = reader->Finish();
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && options.timeout.count() > 0) {
+    context.err << "error: timed out waiting for the condition\n";
+    return 1;
+  }
   if (!status.ok()) {
     return Fail(context, status);
   }
