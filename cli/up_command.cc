@@ -1,0 +1,111 @@
+#include "cli/up_command.h"
+
+#include <signal.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <random>
+
+#include "agent/server/agent_server.h"
+#include "common/log.h"
+#include "common/strings.h"
+#include "controller/server/controller_server.h"
+
+namespace nanoplane::cli {
+namespace {
+
+struct UpFlags {
+  std::string data_dir;
+  std::string api_address = "127.0.0.1:7443";
+  std::string nanos_dir;
+  std::string accel = "auto";
+  std::string log_level = "info";
+};
+
+std::string DefaultDataDir() {
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) {
+    return StrCat(xdg, "/nanoplane");
+  }
+  const char* home = std::getenv("HOME");
+  return StrCat(home && *home ? home : "/tmp", "/.local/share/nanoplane");
+}
+
+// The local agent's join token: nobody else needs to know it.
+std::string RandomToken() {
+  std::random_device random;
+  return StrCat(random(), random(), random(), random());
+}
+
+int Up(const UpFlags& flags) {
+  SetLogLevel(flags.log_level);
+  auto accel = agent::ParseAcceleratorMode(flags.accel);
+  if (!accel.ok()) {
+    std::cerr << "error: " << accel.status().message() << "\n";
+    return 2;
+  }
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::string data_dir = flags.data_dir.empty() ? DefaultDataDir() : flags.data_dir;
+  std::string token = RandomToken();
+  auto controller = controller::ControllerServer::Start({.data_dir = data_dir + "/controller",
+                                                         .api_address = flags.api_address,
+                                                         .agent_address = "127.0.0.1:0",
+                                                         .metrics_address = "127.0.0.1:0",
+                                                         .join_token = token});
+  if (!controller.ok()) {
+    std::cerr << "error: controller: " << controller.status().message() << "\n";
+    return 1;
+  }
+  auto local_agent = agent::AgentServer::Start({.controller = (*controller)->agent_address(),
+                                               .join_token = token,
+                                               .state_dir = data_dir + "/agent",
+                                               .nanos_dir = flags.nanos_dir,
+                                               .accel = *accel,
+                                               .metrics_address = "127.0.0.1:0"});
+  if (!local_agent.ok()) {
+    std::cerr << "error: local agent: " << local_agent.status().message()
+              << "\n(is libvirtd running? scripts/libvirtd start)\n";
+    return 1;
+  }
+  std::string api = (*controller)->api_address();
+  std::cout << "nanoplane is up: controller API " << api << ", local agent ("
+            << ToString((*local_agent)->accelerator()) << "), data in " << data_dir << "\n"
+            << "Next, in another shell:\n"
+            << "  export NANOPLANE_CONTROLLER=" << api << "\n"
+            << "  nanoplane apply -f examples/web.yaml\n"
+            << "  nanoplane get unikernels\n"
+            << "  nanoplane get instances -o wide      # the addresses to curl\n"
+            << "Ctrl-C stops the control plane; the VMs keep running.\n"
+            << std::flush;
+  int received = 0;
+  sigwait(&signals, &received);
+  local_agent->reset();
+  controller->reset();
+  return 0;
+}
+
+}  // namespace
+
+void RegisterUpCommand(CLI::App& app) {
+  auto flags = std::make_shared<UpFlags>();
+  auto* up = app.add_subcommand(
+      "up", "Run the controller and a local agent in one process (embedded store, loopback only)");
+  up->add_option("--data-dir", flags->data_dir, "Store, images and logs (default ~/.local/share/nanoplane)");
+  up->add_option("--api-address", flags->api_address, "The controller API")->capture_default_str();
+  up->add_option("--nanos-dir", flags->nanos_dir,
+                 "Nanos release directory (kernel.img, boot.img, klibs/); default $NANOS_RELEASE_DIR");
+  up->add_option("--accel", flags->accel, "auto, kvm or tcg")->capture_default_str();
+  up->add_option("--log-level", flags->log_level, "debug, info, warn or error")->capture_default_str();
+  up->callback([flags] {
+    int code = Up(*flags);
+    if (code != 0) {
+      throw CLI::RuntimeError(code);
+    }
+  });
+}
+
+}  // namespace nanoplane::cli
