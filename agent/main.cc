@@ -94,7 +94,8 @@ int Run(const Flags& flags) {
   }
   image::ReleaseStoreOptions release_options{.release_dir = flags.nanos_dir,
                                              .cache_dir = flags.state_dir + "/releases"};
-  if (const char* env = std::getenv("NANOS_RELEASE_DIR"); release_options.release_dir.empty() && env) {
+  if (const char* env = std::getenv("NANOS_RELEASE_DIR");
+      release_options.release_dir.empty() && env) {
     release_options.release_dir = env;
   }
   image::ReleaseStore releases(release_options, std::make_unique<image::HttpDownloader>());

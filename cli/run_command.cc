@@ -145,7 +145,8 @@ void ApplyHostPorts(const std::vector<std::string>& ports, agent::VmSpec& spec) 
   auto* user = std::get_if<agent::UserNetwork>(&spec.network);
   for (size_t i = 0; user != nullptr && i < ports.size() && i < user->forwards.size(); ++i) {
     if (size_t colon = ports[i].find(':'); colon != std::string::npos) {
-      user->forwards[i].host_port = static_cast<int>(ParseInt64(ports[i].substr(0, colon)).value_or(0));
+      user->forwards[i].host_port =
+          static_cast<int>(ParseInt64(ports[i].substr(0, colon)).value_or(0));
     }
   }
 }
@@ -256,16 +257,19 @@ int RunRun(const RunFlags& flags) {
   }
   image::ImageCache images({.dir = cache + "/images"});
   image::ImageBuilder builder(**releases, images);
-  agent::app::ImageBuildFn build = agent::app::MakeNanosImageBuild(
-      builder, images, nullptr,
-      {.artifact_dir = cache + "/downloads", .package_dir = cache + "/packages",
-       .allow_local_paths = true, .direct_boot = flags.direct_boot});
+  agent::app::ImageBuildFn build =
+      agent::app::MakeNanosImageBuild(builder, images, nullptr,
+                                      {.artifact_dir = cache + "/downloads",
+                                       .package_dir = cache + "/packages",
+                                       .allow_local_paths = true,
+                                       .direct_boot = flags.direct_boot});
   absl::StatusOr<agent::app::AgentImage> image = build(*instance);
   if (!image.ok()) {
     return Fail(image.status());
   }
   const std::string name = instance->identity().name();
-  absl::StatusOr<std::string> disk = ReachableImage(image->disk, StrCat(flags.state_dir, "/images"));
+  absl::StatusOr<std::string> disk =
+      ReachableImage(image->disk, StrCat(flags.state_dir, "/images"));
   if (!disk.ok()) {
     return Fail(disk.status());
   }
@@ -274,11 +278,11 @@ int RunRun(const RunFlags& flags) {
   if (!driver.ok()) {
     return Fail(driver.status());
   }
-  agent::VmSpec spec = agent::app::MakeVmSpec(
-      *instance, *image,
-      {.bind_address = flags.bind_address,
-       .accelerator = agent::DetectAccelerator(*mode),
-       .console_log = StrCat(flags.state_dir, "/logs/", name, ".log")});
+  agent::VmSpec spec =
+      agent::app::MakeVmSpec(*instance, *image,
+                             {.bind_address = flags.bind_address,
+                              .accelerator = agent::DetectAccelerator(*mode),
+                              .console_log = StrCat(flags.state_dir, "/logs/", name, ".log")});
   ApplyHostPorts(flags.ports, spec);
   struct sigaction action {};
   action.sa_handler = OnSignal;
@@ -293,7 +297,8 @@ int RunRun(const RunFlags& flags) {
 
 void RegisterRunCommand(CLI::App& app) {
   auto flags = std::make_shared<RunFlags>();
-  auto* run = app.add_subcommand("run", "Build a program's image and boot it in the foreground, like ops run");
+  auto* run = app.add_subcommand(
+      "run", "Build a program's image and boot it in the foreground, like ops run");
   run->add_option("program", flags->program, "The program (an ELF)")->required();
   run->add_option("-a,--arg", flags->args, "An argument after argv0 (repeat)");
   run->add_option("-e,--env", flags->env, "NAME=VALUE in the environment (repeat)");
@@ -301,7 +306,8 @@ void RegisterRunCommand(CLI::App& app) {
   run->add_option("-d,--dir", flags->dirs, "A host directory copied into the image (repeat)");
   run->add_option("--pkg", flags->packages, "An ops package: a directory or tarball (repeat)");
   run->add_option("--klib", flags->klibs, "A Nanos klib to load (repeat)");
-  run->add_option("--nanos-version", flags->nanos_version, "Nanos release version")->capture_default_str();
+  run->add_option("--nanos-version", flags->nanos_version, "Nanos release version")
+      ->capture_default_str();
   run->add_option("-p,--port", flags->ports, "PORT or HOSTPORT:PORT to forward (repeat)");
   run->add_option("--memory", flags->memory, "Guest memory")->capture_default_str();
   run->add_option("--cpus", flags->cpus, "Virtual CPUs")->capture_default_str();
@@ -312,7 +318,8 @@ void RegisterRunCommand(CLI::App& app) {
       ->capture_default_str();
   run->add_option("--state-dir", flags->state_dir, "Where the VM's disk and log live while it runs")
       ->capture_default_str();
-  run->add_flag("--direct-boot", flags->direct_boot, "Boot kernel.img directly, not the boot sector");
+  run->add_flag("--direct-boot", flags->direct_boot,
+                "Boot kernel.img directly, not the boot sector");
   AddImageToolFlags(*run, flags->tools);
   run->callback([flags] {
     int code = RunRun(*flags);

@@ -32,8 +32,7 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Create(AgentOptions options, Agent
   if (ec) {
     return absl::InternalError(StrCat("create ", options.state_dir, "/logs: ", ec.message()));
   }
-  NP_ASSIGN_OR_RETURN(std::optional<v1::Assignment> saved,
-                      LoadAssignment(AssignmentPath(options)));
+  NP_ASSIGN_OR_RETURN(std::optional<v1::Assignment> saved, LoadAssignment(AssignmentPath(options)));
   std::unique_ptr<Agent> agent(new Agent(std::move(options), std::move(deps)));
   if (saved.has_value()) {
     absl::MutexLock lock(&agent->mu_);
@@ -70,6 +69,11 @@ Agent::~Agent() {
 
 absl::Status Agent::Start() {
   NP_RETURN_IF_ERROR(driver_.Watch([this](const VmEvent&) { MarkDirty(); }));
+  // One round before the link connects, so the first hello already lists
+  // the VMs this host runs (an empty one would read as a host that lost them).
+  if (absl::Status status = SyncOnce(); !status.ok()) {
+    Log(LogLevel::kWarn, "first round failed", {{"error", status.ToString()}});
+  }
   loop_thread_ = std::thread([this] { Loop(); });
   probe_thread_ = std::thread([this] { ProbeLoop(); });
   if (link_ != nullptr) {
@@ -190,8 +194,8 @@ absl::Status Agent::SyncOnce() {
     requeue_after_ = plan.requeue_after;
     for (auto it = start_failed_until_.begin(); it != start_failed_until_.end();) {
       if (it->second <= now) {
-        requeue_after_ = std::min(requeue_after_.value_or(absl::InfiniteDuration()),
-                                  absl::ZeroDuration());
+        requeue_after_ =
+            std::min(requeue_after_.value_or(absl::InfiniteDuration()), absl::ZeroDuration());
         it = start_failed_until_.erase(it);
       } else {
         requeue_after_ =
@@ -343,8 +347,9 @@ void Agent::ServeLogs(const v1::LogRequest& request, std::shared_ptr<LogSink> si
     return;
   }
   log_threads_.emplace_back([this, request, sink] {
-    ServeConsoleLog(ConsoleLogPath(request.instance()), request.offset(), request.follow(), *sink,
-                    [this] { return stopped_.load(); }, options_.logs);
+    ServeConsoleLog(
+        ConsoleLogPath(request.instance()), request.offset(), request.follow(), *sink,
+        [this] { return stopped_.load(); }, options_.logs);
   });
 }
 

@@ -23,54 +23,54 @@ struct Overloaded : Fs... {
 }  // namespace
 
 void Agent::Dispatch(const core::Action& action) {
-  std::visit(
-      Overloaded{
-          [&](const core::BuildImage& build) {
-            const v1::InstanceAssignment* instance = FindLocked(build.instance);
-            if (instance == nullptr) {
-              return;
-            }
-            activity_.builds_in_flight.insert(build.spec_hash);
-            build_pool_->Submit(
-                [this, hash = build.spec_hash, copy = *instance] { RunBuild(hash, copy); });
-          },
-          [&](const core::StartInstance& start) {
-            const v1::InstanceAssignment* instance = FindLocked(start.identity.name);
-            auto image = images_.find(start.identity.spec_hash);
-            if (instance == nullptr || image == images_.end()) {
-              return;
-            }
-            activity_.busy_instances.insert(start.identity.name);
-            boot_pool_->Submit([this, copy = *instance, built = image->second] {
-              RunStart(copy, built, false);
-            });
-          },
-          [&](const core::RestartInstance& restart) {
-            const v1::InstanceAssignment* instance = FindLocked(restart.name);
-            if (instance == nullptr) {
-              return;
-            }
-            activity_.busy_instances.insert(restart.name);
-            boot_pool_->Submit([this, copy = *instance] {
-              absl::StatusOr<AgentImage> image = ImageFor(copy);
-              if (!image.ok()) {
-                FinishAction(copy.identity().name(), image.status(), "restart");
-                return;
-              }
-              RunStart(copy, *image, true);
-            });
-          },
-          [&](const core::StopInstance& stop) {
-            activity_.busy_instances.insert(stop.name);
-            stop_pool_->Submit(
-                [this, name = stop.name, graceful = stop.graceful] { RunStop(name, graceful); });
-          },
-          [&](const core::DeleteInstance& del) {
-            activity_.busy_instances.insert(del.name);
-            stop_pool_->Submit([this, name = del.name] { RunDelete(name); });
-          },
-      },
-      action);
+  std::visit(Overloaded{
+                 [&](const core::BuildImage& build) {
+                   const v1::InstanceAssignment* instance = FindLocked(build.instance);
+                   if (instance == nullptr) {
+                     return;
+                   }
+                   activity_.builds_in_flight.insert(build.spec_hash);
+                   build_pool_->Submit(
+                       [this, hash = build.spec_hash, copy = *instance] { RunBuild(hash, copy); });
+                 },
+                 [&](const core::StartInstance& start) {
+                   const v1::InstanceAssignment* instance = FindLocked(start.identity.name);
+                   auto image = images_.find(start.identity.spec_hash);
+                   if (instance == nullptr || image == images_.end()) {
+                     return;
+                   }
+                   activity_.busy_instances.insert(start.identity.name);
+                   boot_pool_->Submit([this, copy = *instance, built = image->second] {
+                     RunStart(copy, built, false);
+                   });
+                 },
+                 [&](const core::RestartInstance& restart) {
+                   const v1::InstanceAssignment* instance = FindLocked(restart.name);
+                   if (instance == nullptr) {
+                     return;
+                   }
+                   activity_.busy_instances.insert(restart.name);
+                   boot_pool_->Submit([this, copy = *instance] {
+                     absl::StatusOr<AgentImage> image = ImageFor(copy);
+                     if (!image.ok()) {
+                       FinishAction(copy.identity().name(), image.status(), "restart");
+                       return;
+                     }
+                     RunStart(copy, *image, true);
+                   });
+                 },
+                 [&](const core::StopInstance& stop) {
+                   activity_.busy_instances.insert(stop.name);
+                   stop_pool_->Submit([this, name = stop.name, graceful = stop.graceful] {
+                     RunStop(name, graceful);
+                   });
+                 },
+                 [&](const core::DeleteInstance& del) {
+                   activity_.busy_instances.insert(del.name);
+                   stop_pool_->Submit([this, name = del.name] { RunDelete(name); });
+                 },
+             },
+             action);
 }
 
 // The image of `instance`'s spec: the one built in this process, or a build

@@ -47,8 +47,9 @@ TEST_F(AgentTest, AssignmentIsBuiltStartedAndReportedRunning) {
 
 TEST_F(AgentTest, TwoInstancesOfOneSpecShareOneBuild) {
   std::unique_ptr<Agent> agent = NewAgent();
-  ASSERT_TRUE(agent->Apply(MakeAssignment(1, {MakeInstance({.name = "web-0"}),
-                                              MakeInstance({.name = "web-1"})}))
+  ASSERT_TRUE(agent
+                  ->Apply(MakeAssignment(
+                      1, {MakeInstance({.name = "web-0"}), MakeInstance({.name = "web-1"})}))
                   .ok());
   Converge(*agent);
   EXPECT_EQ(builds_, 1);
@@ -266,8 +267,8 @@ TEST_F(AgentTest, StartedAgentReportsThroughTheLink) {
   bool running = false;
   while (!running && absl::Now() < deadline) {
     for (const v1::Report& report : link_.reports()) {
-      running = running || (report.instances_size() == 1 &&
-                            report.instances(0).phase() == v1alpha1::RUNNING);
+      running = running ||
+                (report.instances_size() == 1 && report.instances(0).phase() == v1alpha1::RUNNING);
     }
     absl::SleepFor(absl::Milliseconds(20));
   }

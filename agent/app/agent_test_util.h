@@ -22,8 +22,8 @@ struct InstanceOptions {
   std::string spec_hash = "h1";
   std::string uid = "u1";
   v1alpha1::RestartPolicy restart_policy = v1alpha1::ALWAYS;
-  bool readiness = false;     // HTTP GET / on port "http"
-  bool liveness = false;      // TCP on 8080, period 1 s, failure threshold 1
+  bool readiness = false;  // HTTP GET / on port "http"
+  bool liveness = false;   // TCP on 8080, period 1 s, failure threshold 1
 };
 
 v1::InstanceAssignment MakeInstance(const InstanceOptions& options);

@@ -21,7 +21,6 @@ namespace nanoplane::agent::app {
 
 // The assignment saved at `path`; nullopt when there is none. DataLoss when
 // the file exists but does not parse; Internal when it cannot be read.
-[[nodiscard]] absl::StatusOr<std::optional<v1::Assignment>> LoadAssignment(
-    const std::string& path);
+[[nodiscard]] absl::StatusOr<std::optional<v1::Assignment>> LoadAssignment(const std::string& path);
 
 }  // namespace nanoplane::agent::app

@@ -26,9 +26,9 @@
 namespace nanoplane::agent::app {
 
 struct ConsoleLogOptions {
-  int64_t max_bytes = 8LL << 20;  // rotate beyond this
+  int64_t max_bytes = 8LL << 20;                  // rotate beyond this
   absl::Duration poll = absl::Milliseconds(200);  // follow: how often to look for growth
-  size_t chunk_bytes = 64 << 10;  // largest LogChunk
+  size_t chunk_bytes = 64 << 10;                  // largest LogChunk
 };
 
 // Rotates `path` when it is larger than `max_bytes`; true when it did.

@@ -26,6 +26,8 @@ HostFacts ReadHostFacts() {
   return facts;
 }
 
-int64_t Allocatable(int64_t total, int64_t reserve) { return std::max<int64_t>(0, total - reserve); }
+int64_t Allocatable(int64_t total, int64_t reserve) {
+  return std::max<int64_t>(0, total - reserve);
+}
 
 }  // namespace nanoplane::agent::app

@@ -24,17 +24,17 @@ bool HasDigest(const std::string& path, const std::string& sha256) {
 
 // Fetches into a temporary name and renames once verified, so a concurrent
 // build or a crash never sees half a file under the digest's name.
-absl::StatusOr<std::string> FetchVerified(const std::string& dir, const std::string& sha256,
-                                          const std::string& field,
-                                          const std::function<absl::Status(const std::string&)>& fetch) {
+absl::StatusOr<std::string> FetchVerified(
+    const std::string& dir, const std::string& sha256, const std::string& field,
+    const std::function<absl::Status(const std::string&)>& fetch) {
   const std::string target = StrCat(dir, "/", sha256);
   if (HasDigest(target, sha256)) {
     return target;
   }
   std::error_code ec;
   fs::create_directories(dir, ec);
-  const std::string temp = StrCat(target, ".part.", ::getpid(), ".", std::hash<std::thread::id>()(
-                                                                       std::this_thread::get_id()));
+  const std::string temp = StrCat(target, ".part.", ::getpid(), ".",
+                                  std::hash<std::thread::id>()(std::this_thread::get_id()));
   absl::Status status = fetch(temp);
   if (status.ok() && !HasDigest(temp, sha256)) {
     status = absl::InvalidArgumentError(StrCat(field, ": content does not match sha256 ", sha256));
@@ -65,7 +65,8 @@ image::SourceResolver MakeSourceResolver(ControllerLink* link, const NanosImageO
       }
       std::error_code ec;
       if (!fs::exists(source.path(), ec)) {
-        return absl::InvalidArgumentError(StrCat(field, ".path: ", source.path(), " does not exist"));
+        return absl::InvalidArgumentError(
+            StrCat(field, ".path: ", source.path(), " does not exist"));
       }
       return source.path();
     }
@@ -73,10 +74,11 @@ image::SourceResolver MakeSourceResolver(ControllerLink* link, const NanosImageO
       return absl::InvalidArgumentError(StrCat(field, ": a source needs a path or a sha256"));
     }
     if (!source.url().empty()) {
-      return FetchVerified(options.artifact_dir, source.sha256(), field, [&](const std::string& to) {
-        image::HttpDownloader downloader;
-        return downloader.Download(source.url(), to);
-      });
+      return FetchVerified(options.artifact_dir, source.sha256(), field,
+                           [&](const std::string& to) {
+                             image::HttpDownloader downloader;
+                             return downloader.Download(source.url(), to);
+                           });
     }
     if (const std::string cached = StrCat(options.artifact_dir, "/", source.sha256());
         HasDigest(cached, source.sha256())) {
@@ -86,8 +88,9 @@ image::SourceResolver MakeSourceResolver(ControllerLink* link, const NanosImageO
       return absl::FailedPreconditionError(
           StrCat(field, ": artifact ", source.sha256(), " needs a controller"));
     }
-    return FetchVerified(options.artifact_dir, source.sha256(), field,
-                         [&](const std::string& to) { return link->FetchArtifact(source.sha256(), to); });
+    return FetchVerified(options.artifact_dir, source.sha256(), field, [&](const std::string& to) {
+      return link->FetchArtifact(source.sha256(), to);
+    });
   };
 }
 
@@ -95,14 +98,13 @@ ImageBuildFn MakeNanosImageBuild(image::ImageBuilder& builder, image::ImageCache
                                  ControllerLink* link, NanosImageOptions options) {
   auto pinned = std::make_shared<std::pair<std::mutex, std::set<std::string>>>();
   image::SourceResolver resolve = MakeSourceResolver(link, options);
-  return [&builder, &cache, pinned, resolve, options](
-             const v1::InstanceAssignment& instance) -> absl::StatusOr<AgentImage> {
-    NP_ASSIGN_OR_RETURN(
-        image::BuildRequest request,
-        image::BuildRequestFromSpec(instance.template_().image(), resolve,
-                                    [&](const std::string& path) {
-                                      return image::PackageDir(path, options.package_dir);
-                                    }));
+  return [&builder, &cache, pinned, resolve,
+          options](const v1::InstanceAssignment& instance) -> absl::StatusOr<AgentImage> {
+    NP_ASSIGN_OR_RETURN(image::BuildRequest request,
+                        image::BuildRequestFromSpec(
+                            instance.template_().image(), resolve, [&](const std::string& path) {
+                              return image::PackageDir(path, options.package_dir);
+                            }));
     request.manifest.Set("debug_exit", image::Value("t"));
     NP_ASSIGN_OR_RETURN(image::BuiltImage built, builder.Build(request));
     {

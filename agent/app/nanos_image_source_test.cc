@@ -37,7 +37,9 @@ std::string ReadAll(const std::string& path) {
 }
 
 TEST_F(SourceResolverTest, FetchesAnArtifactOnceAndVerifiesIt) {
-  const std::string content = "\x7f" "ELF program bytes";
+  const std::string content =
+      "\x7f"
+      "ELF program bytes";
   const std::string sha = Sha256Hex(content);
   link_.AddArtifact(sha, content);
   image::SourceResolver resolve = MakeSourceResolver(&link_, options_);

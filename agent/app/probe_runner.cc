@@ -29,8 +29,7 @@ absl::StatusOr<int> GuestPort(const v1alpha1::IntOrString& port,
 }
 
 int MillisLeft(absl::Time deadline) {
-  return static_cast<int>(
-      std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now())));
+  return static_cast<int>(std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now())));
 }
 
 // A connected socket, or -1.

@@ -29,8 +29,9 @@ struct ProbeTarget {
 // forwarded for the VM (such a probe fails), InvalidArgument when the probe
 // has no action. HTTPS probes are TCP connects: the agent carries no TLS
 // client for probes.
-[[nodiscard]] absl::StatusOr<ProbeTarget> ResolveProbeTarget(
-    const v1alpha1::Probe& probe, const v1alpha1::UnikernelTemplate& t, const VmInfo& vm);
+[[nodiscard]] absl::StatusOr<ProbeTarget> ResolveProbeTarget(const v1alpha1::Probe& probe,
+                                                             const v1alpha1::UnikernelTemplate& t,
+                                                             const VmInfo& vm);
 
 // Performs one probe; true when it passed within `timeout`. Thread-safe.
 using Prober = std::function<bool(const ProbeTarget& target, absl::Duration timeout)>;

@@ -106,8 +106,8 @@ TEST(ResolveProbeTargetTest, FindsTheForwardedHostPortByNameOrNumber) {
   http.mutable_http_get()->set_path("/ready");
   absl::StatusOr<ProbeTarget> target = ResolveProbeTarget(http, t, vm);
   ASSERT_TRUE(target.ok()) << target.status();
-  EXPECT_EQ(*target, (ProbeTarget{.http = true, .host = "127.0.0.1", .port = 31000,
-                                  .path = "/ready"}));
+  EXPECT_EQ(*target,
+            (ProbeTarget{.http = true, .host = "127.0.0.1", .port = 31000, .path = "/ready"}));
 
   v1alpha1::Probe tcp;
   tcp.mutable_tcp_socket()->mutable_port()->set_int_value(8080);
