@@ -39,6 +39,7 @@ struct Flags {
   int reserve_cpus = 0;
   bool direct_boot = false;
   double report_interval = 5;
+  double unassigned_grace = 30;
   std::string log_level = "info";
 };
 
@@ -123,6 +124,7 @@ int Run(const Flags& flags) {
       .nanos_versions = [&releases] { return releases.LocalVersions(); },
       .report_interval = absl::Seconds(flags.report_interval),
   };
+  options.local.grace_period = absl::Seconds(flags.unassigned_grace);
   app::AgentDeps deps{
       .driver = driver->get(),
       .link = link->get(),
@@ -184,6 +186,9 @@ int main(int argc, char** argv) {
   app.add_option("--reserve-cpus", flags.reserve_cpus, "CPUs kept from VMs")->capture_default_str();
   app.add_flag("--direct-boot", flags.direct_boot, "Boot kernel.img directly, not the boot sector");
   app.add_option("--report-interval", flags.report_interval, "Seconds between full reports")
+      ->capture_default_str();
+  app.add_option("--unassigned-grace", flags.unassigned_grace,
+                 "Seconds a VM no longer assigned keeps running before it is stopped")
       ->capture_default_str();
   app.add_option("--log-level", flags.log_level, "debug, info, warn or error")
       ->capture_default_str();
