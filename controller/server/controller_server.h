@@ -15,6 +15,7 @@
 #include "controller/adapters/fs_artifact_store.h"
 #include "controller/adapters/grpc_agent_hub.h"
 #include "controller/adapters/sqlite_store.h"
+#include "controller/api/artifact_gc.h"
 #include "controller/api/controller_service.h"
 #include "controller/app/controller.h"
 #include "grpcpp/grpcpp.h"
@@ -22,31 +23,35 @@
 namespace nanoplane::controller {
 
 struct ControllerServerOptions {
-  std::string data_dir;                          // store.db and artifacts/
-  std::string api_address = "127.0.0.1:7443";    // the CLI's controller API
-  std::string agent_address = "127.0.0.1:7444";  // where agents connect
-  std::string metrics_address = "127.0.0.1:0";   // empty: no HTTP endpoints
-  std::string join_token;                        // agents must present it
-  std::string tls_cert_file, tls_key_file, client_ca_file;  // for the agent hub
+  std::string data_dir;                         // store.db and artifacts/
+  std::string api_address = "127.0.0.1:7443";   // the CLI's controller API
+  std::string agent_address = "127.0.0.1:7444"; // where agents connect
+  std::string metrics_address = "127.0.0.1:0";  // empty: no HTTP endpoints
+  std::string join_token;                       // agents must present it
+  std::string tls_cert_file, tls_key_file, client_ca_file; // for the agent hub
   absl::Duration host_grace_period = absl::Seconds(40);
   absl::Duration eviction_timeout = absl::Minutes(5);
+  // Unreferenced blobs older than the minimum age go every interval.
+  api::ArtifactCollectorOptions artifact_gc;
 };
 
 class ControllerServer {
- public:
+public:
   // Opens the stores, starts serving and the loops. InvalidArgument for bad
   // options, Unavailable when an address cannot be bound, FailedPrecondition
   // for a store written by a newer nanoplane.
-  [[nodiscard]] static absl::StatusOr<std::unique_ptr<ControllerServer>> Start(
-      ControllerServerOptions options);
-  ~ControllerServer();  // stops everything; VMs keep running on their hosts
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<ControllerServer>>
+  Start(ControllerServerOptions options);
+  ~ControllerServer(); // stops everything; VMs keep running on their hosts
 
   std::string api_address() const { return api_address_; }
   std::string agent_address() const { return hub_->address(); }
-  std::string metrics_address() const { return endpoints_ ? endpoints_->address() : ""; }
+  std::string metrics_address() const {
+    return endpoints_ ? endpoints_->address() : "";
+  }
   bool ready() const { return controller_->Ready(); }
 
- private:
+private:
   ControllerServer() = default;
 
   MetricsRegistry metrics_;
@@ -57,7 +62,8 @@ class ControllerServer {
   std::unique_ptr<api::ControllerService> service_;
   std::unique_ptr<grpc::Server> api_server_;
   std::unique_ptr<HttpEndpoints> endpoints_;
+  std::unique_ptr<api::ArtifactCollector> collector_;
   std::string api_address_;
 };
 
-}  // namespace nanoplane::controller
+} // namespace nanoplane::controller
