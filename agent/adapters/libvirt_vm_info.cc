@@ -7,7 +7,9 @@
 
 #include "agent/adapters/domain_metadata.h"
 #include "agent/adapters/exit_status.h"
+#include "agent/adapters/guest_address.h"
 #include "agent/adapters/libvirt_vm_driver.h"
+#include "common/files.h"
 #include "common/status.h"
 #include "common/strings.h"
 
@@ -24,8 +26,19 @@ std::optional<absl::Time> FileTime(const std::string &path) {
   return absl::TimeFromTimespec(st.st_mtim);
 }
 
-// The first IPv4 address libvirt knows for a bridged guest: from the libvirt
-// network's DHCP leases, else the host's ARP table.
+// The neighbour table's entry for one of the domain's NICs.
+std::string GuestAddressFromArp(virDomainPtr domain) {
+  char *xml = virDomainGetXMLDesc(domain, 0);
+  if (xml == nullptr) {
+    return "";
+  }
+  std::vector<std::string> macs = MacAddresses(xml);
+  free(xml);
+  return Ipv4ForMac(ReadFileToString("/proc/net/arp").value_or(""), macs);
+}
+
+// The first IPv4 address known for a bridged guest: from the libvirt
+// network's DHCP leases, else libvirt's ARP source, else ours.
 std::string GuestAddress(virDomainPtr domain) {
   for (unsigned int source : {VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE,
                               VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP}) {
@@ -45,7 +58,7 @@ std::string GuestAddress(virDomainPtr domain) {
       return address;
     }
   }
-  return "";
+  return GuestAddressFromArp(domain);
 }
 
 } // namespace
