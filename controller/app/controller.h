@@ -79,6 +79,8 @@ class Controller {
   const AssignmentTable& table() const { return table_; }
   Reconciler& reconciler() { return reconciler_; }
   size_t QueueDepth() const { return queue_.Len(); }
+  // Nothing queued and no pass running (benchmarks wait for this).
+  bool Idle() const { return queue_.Idle(); }
 
  private:
   void Run();         // startup, then the host loop

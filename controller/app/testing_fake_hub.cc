@@ -107,6 +107,12 @@ std::optional<agent::v1::Assignment> FakeAgentHub::AssignmentFor(const std::stri
   return it->second;
 }
 
+int64_t FakeAgentHub::AssignedGeneration(const std::string& host) const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  auto it = assignments_.find(host);
+  return it == assignments_.end() ? 0 : it->second.generation();
+}
+
 int FakeAgentHub::AssignCalls() const {
   std::lock_guard<std::mutex> guard(mutex_);
   return assign_calls_;
@@ -121,14 +127,18 @@ void FakeAgentHub::Restart() {
 }
 
 SimulatedAgent::SimulatedAgent(FakeAgentHub& hub, SimulatedHostOptions options, absl::Duration tick,
-                               absl::Duration heartbeat)
+                               absl::Duration heartbeat, Drive drive)
     : hub_(hub), host_(std::move(options)), tick_(tick), heartbeat_(heartbeat) {
-  thread_ = std::thread([this] { Run(); });
+  if (drive == Drive::kOwnThread) {
+    thread_ = std::thread([this] { Run(); });
+  }
 }
 
 SimulatedAgent::~SimulatedAgent() {
   stopping_ = true;
-  thread_.join();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
 }
 
 void SimulatedAgent::SetDown(bool down) {
@@ -147,10 +157,14 @@ void SimulatedAgent::Step() {
     last_report_ = now;
   }
   bool changed = false;
-  std::optional<agent::v1::Assignment> assignment = hub_.AssignmentFor(host_.name());
-  if (assignment.has_value() && assignment->generation() > host_.applied_generation()) {
-    host_.Apply(*assignment, now);
-    changed = true;
+  // The generation first: copying the whole set every round would cost more
+  // than the rest of the round.
+  if (hub_.AssignedGeneration(host_.name()) > host_.applied_generation()) {
+    std::optional<agent::v1::Assignment> assignment = hub_.AssignmentFor(host_.name());
+    if (assignment.has_value() && assignment->generation() > host_.applied_generation()) {
+      host_.Apply(*assignment, now);
+      changed = true;
+    }
   }
   changed = host_.Tick(now) || changed;
   if (changed || now - last_report_ >= heartbeat_) {

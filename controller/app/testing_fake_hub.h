@@ -47,6 +47,8 @@ class FakeAgentHub : public ports::AgentHub {
   bool Connected(const std::string& host) const;
   // The host's newest assignment; nullopt when it was never assigned.
   std::optional<agent::v1::Assignment> AssignmentFor(const std::string& host) const;
+  // The generation of the host's newest assignment (0: none), without copying it.
+  int64_t AssignedGeneration(const std::string& host) const;
   int AssignCalls() const;
 
   // A new controller process: no sessions, no assignments.
@@ -66,20 +68,28 @@ class FakeAgentHub : public ports::AgentHub {
 // An agent for FakeAgentHub: every `tick` it (re)connects with a hello when
 // the hub does not know it as connected, applies the newest assignment, moves
 // its simulated VMs on, and reports on change (and every `heartbeat`).
+//
+// kCaller agents have no thread: the caller runs their rounds with Step(), so
+// a benchmark can drive a thousand of them from one thread.
 class SimulatedAgent {
  public:
+  enum class Drive { kOwnThread, kCaller };
+
   SimulatedAgent(FakeAgentHub& hub, SimulatedHostOptions options,
                  absl::Duration tick = absl::Milliseconds(10),
-                 absl::Duration heartbeat = absl::Milliseconds(200));
+                 absl::Duration heartbeat = absl::Milliseconds(200),
+                 Drive drive = Drive::kOwnThread);
   ~SimulatedAgent();
 
   // Down: the agent disconnects and stays silent; its VMs keep running.
   void SetDown(bool down);
   SimulatedHost& host() { return host_; }
+  // One round: hello if needed, apply, tick, report.
+  // REQUIRES: Drive::kCaller, and one caller at a time.
+  void Step();
 
  private:
   void Run();
-  void Step();
 
   FakeAgentHub& hub_;
   SimulatedHost host_;

@@ -140,6 +140,11 @@ void WorkQueue::ShutDown() {
   workers_.clear();
 }
 
+bool WorkQueue::Idle() const {
+  absl::MutexLock lock(&mu_);
+  return queue_.empty() && processing_.empty();
+}
+
 size_t WorkQueue::Len() const {
   absl::MutexLock lock(&mu_);
   return queue_.size();

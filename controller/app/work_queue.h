@@ -72,6 +72,8 @@ class WorkQueue {
   size_t Len() const;
   // Keys waiting for a delay to pass.
   size_t NumWaiting() const;
+  // No key ready and none in flight (delayed keys may still wait).
+  bool Idle() const;
 
  private:
   void AddLocked(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

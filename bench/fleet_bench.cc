@@ -1,0 +1,445 @@
+// Benchmark: one controller at fleet scale (issue #5). A real Controller over
+// SqliteStore in a temp dir (or FakeStore) and FakeAgentHub, with simulated
+// hosts (controller/app's SimulatedHost behind SimulatedAgent, all driven from
+// one thread) whose VMs boot in --boot-ms. It measures, in this order:
+//   1. apply to ready: every Unikernel created, until every instance runs
+//      ready on a host and every status says so;
+//   2. a full reconcile pass over every Unikernel once steady (agents quiet):
+//      through the work queue with the controller's workers, and sequentially
+//      per Unikernel;
+//   3. a rolling update of everything (args changed on every Unikernel, the
+//      default RollingUpdate 25%/25%) until every rollout is complete;
+//   4. peak RSS (VmHWM), before the fleet exists and at the end.
+// Targets (DESIGN.md "Scale"): a pass under 100 ms, memory under 300 MB. A
+// missed target prints MISS; only a real error exits non-zero.
+//
+//   build/bench/np_fleet_bench [--quick] [--hosts N] [--unikernels N]
+//       [--replicas N] [--boot-ms N] [--store sqlite|fake] [--sync full|normal]
+//       [--passes N] [--workers N] [--tick-ms N] [--timeout-s N]
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "common/defaults.h"
+#include "common/metrics.h"
+#include "common/strings.h"
+#include "controller/adapters/sqlite_store.h"
+#include "controller/app/controller.h"
+#include "controller/app/testing_fake_hub.h"
+#include "controller/core/convert.h"
+#include "controller/testing/fake_store.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace nanoplane;
+using namespace nanoplane::controller;
+using app::ControllerOptions;
+using app::testing::FakeAgentHub;
+using app::testing::SimulatedAgent;
+using app::testing::SimulatedHostOptions;
+
+struct Flags {
+  int hosts = 1000;
+  int unikernels = 500;
+  int replicas = 100;
+  int boot_ms = 100;
+  std::string store = "sqlite";
+  bool sync_full = true;  // the embedded store's default
+  int passes = 5;
+  int workers = ControllerOptions().workers;
+  int tick_ms = 20;
+  int timeout_s = 600;
+};
+
+[[noreturn]] void Die(const std::string& message) {
+  std::fprintf(stderr, "error: %s\n", message.c_str());
+  std::exit(1);
+}
+
+Flags ParseFlags(int argc, char** argv) {
+  Flags flags;
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    if (flag == "--quick") {
+      flags.hosts = 100;
+      flags.unikernels = 50;
+      flags.passes = 3;
+      flags.timeout_s = 60;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      Die(StrCat("unknown flag or missing value: ", flag));
+    }
+    std::string value = argv[++i];
+    if (flag == "--store" && (value == "sqlite" || value == "fake")) {
+      flags.store = value;
+    } else if (flag == "--sync" && (value == "full" || value == "normal")) {
+      flags.sync_full = value == "full";
+    } else {
+      int* target = flag == "--hosts"        ? &flags.hosts
+                    : flag == "--unikernels" ? &flags.unikernels
+                    : flag == "--replicas"   ? &flags.replicas
+                    : flag == "--boot-ms"    ? &flags.boot_ms
+                    : flag == "--passes"     ? &flags.passes
+                    : flag == "--workers"    ? &flags.workers
+                    : flag == "--tick-ms"    ? &flags.tick_ms
+                    : flag == "--timeout-s"  ? &flags.timeout_s
+                                             : nullptr;
+      if (target == nullptr || (*target = std::atoi(value.c_str())) <= 0) {
+        Die(StrCat("bad flag: ", flag, " ", value));
+      }
+    }
+  }
+  return flags;
+}
+
+// A field of /proc/self/status in MiB ("VmHWM", "VmRSS").
+double ProcMiB(const std::string& field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field + ":", 0) == 0) {
+      return std::atof(line.substr(field.size() + 1).c_str()) / 1024.0;
+    }
+  }
+  return 0;
+}
+
+double Millis(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
+
+double Percentile(std::vector<double> values, double p) {
+  if (values.empty()) {
+    return 0;
+  }
+  std::sort(values.begin(), values.end());
+  return values[std::min(values.size() - 1, static_cast<size_t>(p * values.size()))];
+}
+
+std::string UnikernelName(int i) { return StrCat("app-", i); }
+
+v1alpha1::Unikernel MakeUnikernel(int i, int replicas, const std::string& arg) {
+  v1alpha1::Unikernel object;
+  object.set_api_version("nanoplane.dev/v1alpha1");
+  object.set_kind("Unikernel");
+  object.mutable_metadata()->set_name(UnikernelName(i));
+  object.mutable_metadata()->set_namespace_("default");
+  object.mutable_spec()->set_replicas(replicas);
+  v1alpha1::UnikernelTemplate* tmpl = object.mutable_spec()->mutable_template_();
+  tmpl->mutable_image()->set_program("/web");
+  tmpl->mutable_image()->add_args(arg);
+  tmpl->mutable_resources()->set_memory(64LL << 20);
+  tmpl->mutable_resources()->set_cpus(1);
+  return object;
+}
+
+std::string TemplateHash(v1alpha1::Unikernel object) {
+  DefaultUnikernel(object);
+  return core::TemplateFromProto(object.spec().template_()).hash;
+}
+
+// The simulated hosts and the one thread that runs their rounds.
+class Fleet {
+ public:
+  Fleet(FakeAgentHub& hub, const Flags& flags) : tick_(absl::Milliseconds(flags.tick_ms)) {
+    // Room for every instance during a rollout's surge (25%), twice over.
+    int per_host = (flags.unikernels * flags.replicas + flags.hosts - 1) / flags.hosts;
+    int cpus = std::max(16, 3 * per_host);
+    for (int i = 0; i < flags.hosts; ++i) {
+      std::string name = StrCat("host-", i);
+      agents_.push_back(std::make_unique<SimulatedAgent>(
+          hub,
+          SimulatedHostOptions{.name = name,
+                               .labels = {{"zone", StrCat("z", i % 3)}},
+                               .memory_bytes = cpus * (64LL << 20),
+                               .cpus = cpus,
+                               .boot_delay = absl::Milliseconds(flags.boot_ms),
+                               .ready_delay = absl::ZeroDuration()},
+          tick_, absl::Seconds(5), SimulatedAgent::Drive::kCaller));
+    }
+    for (auto& agent : agents_) {
+      agent->Step();  // hello
+    }
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~Fleet() {
+    stopping_ = true;
+    thread_.join();
+  }
+
+  // Paused agents stay connected (so Ready) but send nothing.
+  void SetPaused(bool paused) { paused_ = paused; }
+
+  // Ready instances running `hash` / every instance, over all hosts.
+  std::pair<int, int> Count(const std::string& hash) {
+    int ready = 0;
+    int total = 0;
+    for (auto& agent : agents_) {
+      agent::v1::Report report = agent->host().Report();
+      for (const agent::v1::InstanceReport& instance : report.instances()) {
+        ++total;
+        ready += instance.ready() && instance.identity().spec_hash() == hash;
+      }
+    }
+    return {ready, total};
+  }
+
+ private:
+  void Run() {
+    while (!stopping_) {
+      if (!paused_) {
+        for (auto& agent : agents_) {
+          agent->Step();
+        }
+      }
+      absl::SleepFor(tick_);
+    }
+  }
+
+  const absl::Duration tick_;
+  std::vector<std::unique_ptr<SimulatedAgent>> agents_;
+  std::atomic<bool> paused_{false};
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+class Bench {
+ public:
+  explicit Bench(const Flags& flags) : flags_(flags) {}
+
+  void Run();
+
+ private:
+  void OpenStore();
+  absl::Duration ApplyAll(const std::string& arg);
+  absl::Duration ChangeAll(const std::string& arg);
+  bool WaitConverged(const std::string& hash, absl::Time deadline);
+  bool StatusesComplete();
+  void MeasurePasses();
+  void Print();
+
+  const Flags flags_;
+  fs::path dir_;
+  std::unique_ptr<ports::Store> store_;
+  FakeAgentHub hub_;
+  std::unique_ptr<Fleet> fleet_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<app::Controller> controller_;
+
+  double baseline_hwm_ = 0;
+  double baseline_rss_ = 0;
+  double apply_ms_ = 0;
+  double rollout_ms_ = 0;
+  std::vector<double> queue_pass_ms_;
+  std::vector<double> direct_pass_ms_;
+  std::vector<double> per_unikernel_ms_;
+};
+
+void Bench::OpenStore() {
+  if (flags_.store == "fake") {
+    store_ = std::make_unique<FakeStore>();
+    return;
+  }
+  std::string pattern = (fs::temp_directory_path() / "np_fleet_bench.XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) {
+    Die("mkdtemp failed");
+  }
+  dir_ = pattern;
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store =
+      SqliteStore::Open({.data_dir = dir_.string(), .synchronous_full = flags_.sync_full});
+  if (!store.ok()) {
+    Die(std::string(store.status().message()));
+  }
+  store_ = *std::move(store);
+}
+
+absl::Duration Bench::ApplyAll(const std::string& arg) {
+  absl::Time start = absl::Now();
+  for (int i = 0; i < flags_.unikernels; ++i) {
+    absl::StatusOr<v1alpha1::Unikernel> created =
+        store_->Create(MakeUnikernel(i, flags_.replicas, arg));
+    if (!created.ok()) {
+      Die(StrCat("create: ", created.status().message()));
+    }
+  }
+  if (!WaitConverged(TemplateHash(MakeUnikernel(0, 1, arg)),
+                     start + absl::Seconds(flags_.timeout_s))) {
+    Die("the fleet did not converge after apply within --timeout-s");
+  }
+  return absl::Now() - start;
+}
+
+absl::Duration Bench::ChangeAll(const std::string& arg) {
+  absl::Time start = absl::Now();
+  for (int i = 0; i < flags_.unikernels; ++i) {
+    // The controller writes status concurrently: retry conflicts, as kubectl
+    // does.
+    absl::Status status = absl::AbortedError("not tried");
+    for (int attempt = 0; attempt < 50 && absl::IsAborted(status); ++attempt) {
+      absl::StatusOr<v1alpha1::Unikernel> object = store_->Get({.name = UnikernelName(i)});
+      if (!object.ok()) {
+        Die(StrCat("get: ", object.status().message()));
+      }
+      object->mutable_spec()->mutable_template_()->mutable_image()->set_args(0, arg);
+      status = store_->Update(*object).status();
+    }
+    if (!status.ok()) {
+      Die(StrCat("update: ", status.message()));
+    }
+  }
+  if (!WaitConverged(TemplateHash(MakeUnikernel(0, 1, arg)),
+                     start + absl::Seconds(flags_.timeout_s))) {
+    Die("the rollout did not complete within --timeout-s");
+  }
+  return absl::Now() - start;
+}
+
+// Every status complete, as `rollout status` reads it.
+bool Bench::StatusesComplete() {
+  absl::StatusOr<ports::UnikernelList> list = store_->List(ports::ListOptions{});
+  if (!list.ok() || static_cast<int>(list->items.size()) != flags_.unikernels) {
+    return false;
+  }
+  return std::all_of(list->items.begin(), list->items.end(), [&](const v1alpha1::Unikernel& u) {
+    const v1alpha1::UnikernelStatus& s = u.status();
+    return s.observed_generation() == u.metadata().generation() &&
+           s.replicas() == flags_.replicas && s.ready_replicas() == flags_.replicas &&
+           s.updated_replicas() == flags_.replicas && s.available_replicas() == flags_.replicas &&
+           s.instances_size() == flags_.replicas;
+  });
+}
+
+// First the hosts (cheap to poll), then the stored statuses.
+bool Bench::WaitConverged(const std::string& hash, absl::Time deadline) {
+  int wanted = flags_.unikernels * flags_.replicas;
+  while (absl::Now() < deadline) {
+    auto [ready, total] = fleet_->Count(hash);
+    if (ready == wanted && total == wanted) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  while (absl::Now() < deadline) {
+    if (StatusesComplete()) {
+      return true;
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return false;
+}
+
+void Bench::MeasurePasses() {
+  fleet_->SetPaused(true);
+  auto idle = [&] {
+    for (int quiet = 0; quiet < 5; absl::SleepFor(absl::Milliseconds(2))) {
+      quiet = controller_->Idle() ? quiet + 1 : 0;
+    }
+  };
+  idle();
+  for (int pass = 0; pass < flags_.passes; ++pass) {
+    absl::Time start = absl::Now();
+    for (int i = 0; i < flags_.unikernels; ++i) {
+      controller_->Enqueue({.name = UnikernelName(i)});
+    }
+    idle();
+    queue_pass_ms_.push_back(Millis(absl::Now() - start));
+  }
+  // Sequentially, for the time of each Unikernel; the queue is idle and the
+  // agents quiet, so no worker reconciles the same key meanwhile.
+  for (int pass = 0; pass < flags_.passes; ++pass) {
+    absl::Time pass_start = absl::Now();
+    for (int i = 0; i < flags_.unikernels; ++i) {
+      absl::Time start = absl::Now();
+      auto requeue = controller_->reconciler().Reconcile({.name = UnikernelName(i)});
+      if (!requeue.ok()) {
+        Die(StrCat("reconcile: ", requeue.status().message()));
+      }
+      per_unikernel_ms_.push_back(Millis(absl::Now() - start));
+    }
+    direct_pass_ms_.push_back(Millis(absl::Now() - pass_start));
+  }
+  fleet_->SetPaused(false);
+}
+
+void Bench::Run() {
+  baseline_hwm_ = ProcMiB("VmHWM");
+  baseline_rss_ = ProcMiB("VmRSS");
+  OpenStore();
+  fleet_ = std::make_unique<Fleet>(hub_, flags_);
+  ControllerOptions options;
+  options.workers = flags_.workers;
+  controller_ = std::make_unique<app::Controller>(*store_, hub_, metrics_, options);
+  controller_->Start();
+  for (absl::Time limit = absl::Now() + absl::Seconds(30); !controller_->Ready();) {
+    if (absl::Now() > limit) {
+      Die("the controller did not become ready");
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  apply_ms_ = Millis(ApplyAll("v1"));
+  MeasurePasses();
+  rollout_ms_ = Millis(ChangeAll("v2"));
+  Print();
+  controller_->Stop();
+  fleet_.reset();
+  if (!dir_.empty()) {
+    fs::remove_all(dir_);
+  }
+}
+
+void Bench::Print() {
+  double hwm = ProcMiB("VmHWM");
+  std::string load;
+  std::ifstream("/proc/loadavg") >> load;
+  std::printf(
+      "fleet_bench: %d hosts, %d Unikernels x %d replicas = %d "
+      "instances, boot %d ms\n",
+      flags_.hosts, flags_.unikernels, flags_.replicas, flags_.unikernels * flags_.replicas,
+      flags_.boot_ms);
+  std::printf(
+      "store %s%s, %d workers, agent tick %d ms, %u cores, load %s\n\n", flags_.store.c_str(),
+      flags_.store == "sqlite" ? (flags_.sync_full ? " (synchronous=FULL)" : " (NORMAL)") : "",
+      flags_.workers, flags_.tick_ms, std::thread::hardware_concurrency(), load.c_str());
+  auto row = [](const char* name, double value, const char* unit, const char* verdict) {
+    std::printf("  %-46s %12.1f %-4s %s\n", name, value, unit, verdict);
+  };
+  auto verdict = [](bool ok) { return ok ? "PASS" : "MISS"; };
+  double pass = Percentile(queue_pass_ms_, 0.5);
+  row("apply to all ready", apply_ms_, "ms", "");
+  row("reconcile pass, work queue (median)", pass, "ms", verdict(pass < 100));
+  row("reconcile pass, work queue (max)", Percentile(queue_pass_ms_, 1), "ms", "");
+  row("reconcile pass, sequential (median)", Percentile(direct_pass_ms_, 0.5), "ms", "");
+  row("one Unikernel, sequential (median)", Percentile(per_unikernel_ms_, 0.5), "ms", "");
+  row("one Unikernel, sequential (p99)", Percentile(per_unikernel_ms_, 0.99), "ms", "");
+  row("one Unikernel, sequential (max)", Percentile(per_unikernel_ms_, 1), "ms", "");
+  row("rolling update of everything", rollout_ms_, "ms", "");
+  row("RSS before the fleet (VmRSS)", baseline_rss_, "MiB", "");
+  row("peak RSS before the fleet (VmHWM)", baseline_hwm_, "MiB", "");
+  row("peak RSS (VmHWM)", hwm, "MiB", verdict(hwm < 300));
+  row("peak RSS growth over the baseline", hwm - baseline_hwm_, "MiB", "");
+  std::printf(
+      "\ntargets: pass < 100 ms, memory < 300 MB. Memory includes the "
+      "simulated hosts\n"
+      "(their VM records and reports), which a real controller does "
+      "not hold.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Bench bench(ParseFlags(argc, argv));
+  bench.Run();
+  return 0;
+}
