@@ -132,12 +132,33 @@ absl::Status Agent::Apply(const v1::Assignment& assignment) {
   // controller is the authority, so any new assignment replaces the old one,
   // whatever its generation (a controller restored from a backup may go back).
   NP_RETURN_IF_ERROR(SaveAssignment(AssignmentPath(options_), defaulted));
+  MarkReleasedLocked(defaulted);
   assignment_ = std::move(defaulted);
   dirty_ = true;
   Log(LogLevel::kInfo, "new assignment",
       {{"generation", StrCat(assignment_.generation())},
        {"instances", StrCat(assignment_.instances_size())}});
   return absl::OkStatus();
+}
+
+// Instances of the old assignment missing from `next` were removed by the
+// controller on purpose: they need no grace period.
+void Agent::MarkReleasedLocked(const v1::Assignment& next) {
+  std::set<std::string> kept;
+  for (const v1::InstanceAssignment& instance : next.instances()) {
+    kept.insert(instance.identity().name());
+  }
+  for (const v1::InstanceAssignment& instance : assignment_.instances()) {
+    const std::string& name = instance.identity().name();
+    if (!kept.contains(name)) {
+      runtime_[name].released = true;
+    }
+  }
+  for (const std::string& name : kept) {
+    if (auto it = runtime_.find(name); it != runtime_.end()) {
+      it->second.released = false;
+    }
+  }
 }
 
 const v1::InstanceAssignment* Agent::FindLocked(const std::string& name) const {

@@ -136,6 +136,7 @@ class Agent {
   void ProbeLoop();
   void MarkDirty();
   core::Assignment DesiredLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void MarkReleasedLocked(const v1::Assignment& next) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   core::Activity ActivityLocked(absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void NoteReadyLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void MaybeReport();

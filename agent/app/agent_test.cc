@@ -155,10 +155,29 @@ TEST_F(AgentTest, ReadinessProbeMakesTheInstanceReady) {
   EXPECT_FALSE(report.ready_since().empty());
 }
 
-TEST_F(AgentTest, UnassignedInstanceIsStoppedAndDeletedAfterGrace) {
+TEST_F(AgentTest, AnInstanceTheControllerRemovesIsStoppedAndDeletedAtOnce) {
   std::unique_ptr<Agent> agent = NewAgent();
   ASSERT_TRUE(agent->Apply(MakeAssignment(1, {MakeInstance({})})).ok());
   Converge(*agent);
+  ASSERT_TRUE(agent->Apply(MakeAssignment(2, {})).ok());
+  Converge(*agent);
+  EXPECT_EQ(driver_.Calls(VmOp::kStop), 1);
+  EXPECT_EQ(driver_.Calls(VmOp::kDelete), 1);
+  EXPECT_FALSE(driver_.SpecOf("web-0").has_value());
+  EXPECT_EQ(agent->CurrentReport().instances_size(), 0);
+}
+
+// A VM the agent finds without an assignment that names it (here: the
+// assignment file is gone) may be one the controller still wants elsewhere
+// soon; it goes only after the grace period.
+TEST_F(AgentTest, AnUnknownVmIsStoppedAndDeletedAfterGrace) {
+  {
+    std::unique_ptr<Agent> agent = NewAgent();
+    ASSERT_TRUE(agent->Apply(MakeAssignment(1, {MakeInstance({})})).ok());
+    Converge(*agent);
+  }
+  std::filesystem::remove(state_dir_ + "/assignment.pb");
+  std::unique_ptr<Agent> agent = NewAgent();
   ASSERT_TRUE(agent->Apply(MakeAssignment(2, {})).ok());
   Converge(*agent);
   EXPECT_EQ(driver_.Calls(VmOp::kStop), 0);

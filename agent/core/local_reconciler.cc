@@ -233,7 +233,8 @@ Decision DecideUndesired(const Context& ctx, const ObservedVm& vm, const Instanc
   }
   const absl::Time since = runtime.undesired_since.value_or(ctx.now);
   d.runtime.undesired_since = since;
-  const absl::Time deadline = since + ctx.options.grace_period;
+  const absl::Time deadline =
+      since + (runtime.released ? absl::ZeroDuration() : ctx.options.grace_period);
   if (ctx.now < deadline) {
     d.report.message =
         StrCat(observed_message, "not assigned; removed in ", Seconds(deadline - ctx.now));

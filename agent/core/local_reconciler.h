@@ -7,8 +7,9 @@
 // For each instance name (desired or observed), in name order:
 //   desired, no VM (or one never started) -> BuildImage until the image is
 //       built (wait while a build is in flight), then StartInstance
-//   desired, running, same identity     -> nothing (in sync; also an adopted VM)
-//   desired, running, liveness failed   -> StopInstance (force); the run then
+//   desired, running, same identity     -> nothing (in sync; also an adopted
+//   VM) desired, running, liveness failed   -> StopInstance (force); the run
+//   then
 //       ended in failure and the restart policy applies
 //   desired, stopped, same identity     -> per restart policy: RestartInstance
 //       once the back-off has passed (phase BackOff until then), or leave it
@@ -19,7 +20,9 @@
 //   not desired, generation 0           -> nothing: a restarted agent with no
 //       assignment yet keeps every VM
 //   not desired                         -> after the grace period since first
-//       seen undesired: StopInstance (graceful) if running, else DeleteInstance
+//       seen undesired (none when InstanceRuntime::released, i.e. the
+//       controller removed it): StopInstance (graceful) if running, else
+//       DeleteInstance
 //   VMs that are not nanoplane's        -> never touched, never reported
 //   instances with an action executing (Activity::busy_instances) -> nothing
 

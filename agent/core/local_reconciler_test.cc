@@ -67,6 +67,21 @@ TEST(DecideLocalTest, UnassignedVmIsStoppedOnlyAfterTheGracePeriod) {
   EXPECT_EQ(plan.reports[0].phase, InstancePhase::kTerminating);
 }
 
+TEST(DecideLocalTest, AnInstanceTheControllerReleasedGoesAtOnce) {
+  const std::vector<ObservedVm> vms = {RunningVm(Identity("old-0"))};
+  RuntimeStates runtime;
+  runtime["old-0"].released = true;
+  LocalPlan plan = Decide(kNothing, vms, runtime, kT0);
+  EXPECT_EQ(plan.actions,
+            (std::vector<Action>{StopInstance{.name = "old-0", .reason = "not assigned"}}));
+  EXPECT_EQ(plan.reports[0].phase, InstancePhase::kTerminating);
+
+  plan = Decide(kNothing, {StoppedVm(Identity("old-0"), StopReason::kShutdown)}, plan.runtime,
+                kT0 + Seconds(1));
+  EXPECT_EQ(plan.actions,
+            (std::vector<Action>{DeleteInstance{.name = "old-0", .reason = "not assigned"}}));
+}
+
 TEST(DecideLocalTest, ReassignedWithinTheGracePeriodIsKept) {
   const std::vector<ObservedVm> vms = {RunningVm(Identity("web-0"))};
   LocalPlan plan = Decide(kNothing, vms, {}, kT0);

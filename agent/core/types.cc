@@ -88,7 +88,7 @@ void PrintTo(const InstanceReport& r, std::ostream* os) {
 void PrintTo(const InstanceRuntime& r, std::ostream* os) {
   *os << "InstanceRuntime{restarts=" << r.restarts << " backoff=" << absl::FormatDuration(r.backoff)
       << (r.exited_at ? " exited" : "") << (r.killed_by_liveness ? " liveness-killed" : "")
-      << (r.undesired_since ? " undesired" : "") << "}";
+      << (r.undesired_since ? " undesired" : "") << (r.released ? " released" : "") << "}";
 }
 
 void PrintTo(const ObservedVm& vm, std::ostream* os) {

@@ -111,6 +111,10 @@ struct InstanceRuntime {
   // The start time of the run being watched (its probes belong to it).
   std::optional<absl::Time> run_started_at;
   std::optional<absl::Time> undesired_since;  // first seen not assigned
+  // The controller took it out of this host's assignment: it goes at once.
+  // The grace period is for VMs the agent finds without knowing why they are
+  // there (after a restart, before the controller has spoken).
+  bool released = false;
   ProbeState readiness = ProbeState::Initial(ProbeKind::kReadiness);
   ProbeState liveness = ProbeState::Initial(ProbeKind::kLiveness);
   bool operator==(const InstanceRuntime&) const = default;
