@@ -85,9 +85,8 @@ absl::StatusOr<image::BuildRequest> RequestFromManifest(const BuildFlags& flags,
     return absl::InvalidArgumentError(message);
   }
   if (set.documents.size() != 1) {
-    return absl::InvalidArgumentError(
-        StrCat(flags.manifest_file, ": holds ", set.documents.size(),
-               " Unikernels; build takes one"));
+    return absl::InvalidArgumentError(StrCat(flags.manifest_file, ": holds ", set.documents.size(),
+                                             " Unikernels; build takes one"));
   }
   const auto& spec = set.documents[0].unikernel.spec().template_().image();
   std::string base_dir = fs::absolute(flags.manifest_file).parent_path().string();
@@ -129,8 +128,8 @@ int RunBuild(const BuildFlags& flags) {
     }
     path = flags.output;
   }
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                  .count();
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   std::printf("%s: %zu files, %s, Nanos %s, %s in %.1f ms\n", path.c_str(), built->files,
               HumanBytes(built->bytes).c_str(), built->release.version.c_str(),
               built->cache_hit ? "cached" : "built", ms);
@@ -141,8 +140,10 @@ int RunBuild(const BuildFlags& flags) {
 
 void RegisterBuildCommand(CLI::App& app) {
   auto flags = std::make_shared<BuildFlags>();
-  auto* build = app.add_subcommand("build", "Make a bootable Nanos image of a program, like ops build");
-  build->add_option("program", flags->program, "The program (an ELF); absolute paths keep their path in the image");
+  auto* build =
+      app.add_subcommand("build", "Make a bootable Nanos image of a program, like ops build");
+  build->add_option("program", flags->program,
+                    "The program (an ELF); absolute paths keep their path in the image");
   build->add_option("-f", flags->manifest_file, "Build the image of a Unikernel manifest instead");
   build->add_option("-a,--arg", flags->args, "An argument after argv0 (repeat)");
   build->add_option("-e,--env", flags->env, "NAME=VALUE in the environment (repeat)");
@@ -150,9 +151,11 @@ void RegisterBuildCommand(CLI::App& app) {
   build->add_option("-d,--dir", flags->dirs, "A host directory copied into the image (repeat)");
   build->add_option("--pkg", flags->packages, "An ops package: a directory or tarball (repeat)");
   build->add_option("--klib", flags->klibs, "A Nanos klib to load (repeat)");
-  build->add_option("--nanos-version", flags->nanos_version, "Nanos release version")->capture_default_str();
+  build->add_option("--nanos-version", flags->nanos_version, "Nanos release version")
+      ->capture_default_str();
   build->add_option("-o,--output", flags->output, "Also copy the image here");
-  build->add_flag("--print-manifest", flags->print_manifest, "Print the manifest instead of building");
+  build->add_flag("--print-manifest", flags->print_manifest,
+                  "Print the manifest instead of building");
   build->add_flag("--ssl-certs", flags->ssl_certs, "Add the host's CA certificates");
   AddImageToolFlags(*build, flags->tools);
   build->callback([flags] {

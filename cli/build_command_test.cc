@@ -37,7 +37,8 @@ class BuildCommandTest : public testing::Test {
     dir_ = fs::path(testing::TempDir()) / ("cli-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     image::WriteFakeRelease((dir_ / "release").string());
-    flags_ = " --nanos-dir " + (dir_ / "release").string() + " --cache-dir " + (dir_ / "cache").string();
+    flags_ =
+        " --nanos-dir " + (dir_ / "release").string() + " --cache-dir " + (dir_ / "cache").string();
   }
   void TearDown() override { fs::remove_all(dir_); }
   fs::path dir_;
@@ -46,10 +47,12 @@ class BuildCommandTest : public testing::Test {
 
 TEST_F(BuildCommandTest, BuildsThenReadsBackAnImage) {
   std::string out = (dir_ / "ls.img").string();
-  Result first = Nanoplane("build /bin/ls -a -l -e GREETING=hi --file /etc/hostname:/etc/name -o " + out + flags_);
+  Result first = Nanoplane("build /bin/ls -a -l -e GREETING=hi --file /etc/hostname:/etc/name -o " +
+                           out + flags_);
   ASSERT_EQ(first.code, 0) << first.output;
   EXPECT_NE(first.output.find("built in"), std::string::npos) << first.output;
-  Result second = Nanoplane("build /bin/ls -a -l -e GREETING=hi --file /etc/hostname:/etc/name" + flags_);
+  Result second =
+      Nanoplane("build /bin/ls -a -l -e GREETING=hi --file /etc/hostname:/etc/name" + flags_);
   EXPECT_NE(second.output.find("cached in"), std::string::npos) << second.output;
 
   Result manifest = Nanoplane("image manifest " + out);
@@ -77,9 +80,11 @@ spec:
       args: [--port, "8080"]
       files: [{path: /etc/motd, content: "hello\n"}]
 )";
-  Result result = Nanoplane("build -f " + (dir_ / "app/web.yaml").string() + " --print-manifest" + flags_);
+  Result result =
+      Nanoplane("build -f " + (dir_ / "app/web.yaml").string() + " --print-manifest" + flags_);
   ASSERT_EQ(result.code, 0) << result.output;
-  EXPECT_NE(result.output.find("arguments:[server --port 8080]"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("arguments:[server --port 8080]"), std::string::npos)
+      << result.output;
   EXPECT_NE(result.output.find("program:/server"), std::string::npos) << result.output;
 }
 

@@ -104,10 +104,12 @@ void RegisterPkgCommands(CLI::App& app) {
   auto* from_host = pkg->add_subcommand(
       "from-host", "Package an interpreter installed on this host: its binary, libraries and dirs");
   from_host->add_option("program", options->program, "e.g. /usr/bin/python3")->required();
-  from_host->add_option("--dir", options->dirs, "A directory it needs, e.g. /usr/lib/python3.11 (repeat)");
+  from_host->add_option("--dir", options->dirs,
+                        "A directory it needs, e.g. /usr/lib/python3.11 (repeat)");
   from_host->add_option("--name", options->name, "Package name (default: the program's name)");
   from_host->add_option("--version", options->version, "Package version (default: host)");
-  from_host->add_option("-o,--output", *out, "Where to write <name>_<version>/")->capture_default_str();
+  from_host->add_option("-o,--output", *out, "Where to write <name>_<version>/")
+      ->capture_default_str();
   from_host->callback([options, out] {
     auto dir = image::PackageFromHost(*options, *out);
     Check(dir.status());

@@ -25,8 +25,7 @@ void AddImageToolFlags(CLI::App& command, ImageToolOptions& options) {
                      "<version>/ directories; default $NANOS_RELEASE_DIR");
   command.add_option("--nanos-sha256", options.nanos_sha256,
                      "VERSION=SHA256 of a release tarball, to download and verify it");
-  command.add_option("--nanos-url", options.release_url,
-                     "Release tarball URL, {version} replaced")
+  command.add_option("--nanos-url", options.release_url, "Release tarball URL, {version} replaced")
       ->capture_default_str();
   command.add_option("--cache-dir", options.cache_dir,
                      "Where images, packages and releases are cached (default ~/.cache/nanoplane)");
@@ -73,7 +72,8 @@ image::SourceResolver LocalSourceResolver(const std::string& base_dir,
                                const std::string& field) -> absl::StatusOr<std::string> {
     if (!source.path().empty()) {
       fs::path path(source.path());
-      std::string resolved = path.is_absolute() ? path.string() : (fs::path(base_dir) / path).string();
+      std::string resolved =
+          path.is_absolute() ? path.string() : (fs::path(base_dir) / path).string();
       std::error_code ec;
       if (!fs::exists(resolved, ec)) {
         return absl::InvalidArgumentError(StrCat(field, ".path: ", resolved, " does not exist"));

@@ -23,12 +23,16 @@ TEST(ValidateCommandTest, ListsEveryErrorAndFails) {
                          "metadata: {name: Bad}\nspec: {replicas: -1, template: {image: {}}}\n";
   std::ostringstream out, err;
   EXPECT_EQ(RunValidate({path}, OutputFormat::kSummary, out, err), 1);
-  EXPECT_EQ(err.str(),
-            "error: " + path + "[0] metadata.name: \"Bad\" must consist of lower case alphanumeric "
-            "characters or '-' (a DNS-1123 label)\n"
-            "error: " + path + "[0] spec.replicas: -1 is out of range 0-100000\n"
-            "error: " + path + "[0] spec.template.image.program: is required\n"
-            "3 errors in 1 file\n");
+  EXPECT_EQ(err.str(), "error: " + path +
+                           "[0] metadata.name: \"Bad\" must consist of lower case alphanumeric "
+                           "characters or '-' (a DNS-1123 label)\n"
+                           "error: " +
+                           path +
+                           "[0] spec.replicas: -1 is out of range 0-100000\n"
+                           "error: " +
+                           path +
+                           "[0] spec.template.image.program: is required\n"
+                           "3 errors in 1 file\n");
   std::remove(path.c_str());
 }
 

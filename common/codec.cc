@@ -4,9 +4,9 @@
 #include <cmath>
 #include <limits>
 
-#include "common/strings.h"
 #include "common/quantity.h"
 #include "common/schema.h"
+#include "common/strings.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -19,7 +19,9 @@ using google::protobuf::Message;
 using google::protobuf::Reflection;
 
 // Never throws: invalid UTF-8 (which the YAML reader already rejects) is replaced.
-std::string Dump(const Json& json) { return json.dump(-1, ' ', false, Json::error_handler_t::replace); }
+std::string Dump(const Json& json) {
+  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
 std::string KindOf(const Json& json) {
   switch (json.type()) {
@@ -80,9 +82,9 @@ bool ReadInteger(const Json& json, int64_t min, int64_t max, std::string_view pa
   if (json.is_number_integer()) {
     out = json.get<int64_t>();
     if (out < min || out > max) {
-      AddError(errors, path, StrCat(out, " is out of range for a ",
-                                          max == std::numeric_limits<int32_t>::max() ? 32 : 64,
-                                          "-bit integer"));
+      AddError(errors, path,
+               StrCat(out, " is out of range for a ",
+                      max == std::numeric_limits<int32_t>::max() ? 32 : 64, "-bit integer"));
       return false;
     }
     return true;
@@ -259,7 +261,8 @@ class Decoder {
         DecodeEnum(json, message, field, path);
         return;
       case FieldDescriptor::CPPTYPE_MESSAGE: {
-        Message* child = repeated ? r.AddMessage(&message, &field) : r.MutableMessage(&message, &field);
+        Message* child =
+            repeated ? r.AddMessage(&message, &field) : r.MutableMessage(&message, &field);
         if (IsIntOrString(*child->GetDescriptor())) {
           DecodeIntOrString(json, *child, path);
         } else {
@@ -277,16 +280,15 @@ class Decoder {
                   std::string_view path) {
     const auto& type = *field.enum_type();
     if (!json.is_string()) {
-      TypeError(errors_, path, StrCat("one of ", StrJoin(EnumJsonNames(type), ", ")),
-                json);
+      TypeError(errors_, path, StrCat("one of ", StrJoin(EnumJsonNames(type), ", ")), json);
       return;
     }
     const std::string& name = json.get_ref<const std::string&>();
     const auto* value = FindEnumByJsonName(type, name);
     if (value == nullptr) {
       std::vector<std::string> names = EnumJsonNames(type);
-      std::string message = StrCat("\"", name.substr(0, 60), "\" is not one of ",
-                                         StrJoin(names, ", "));
+      std::string message =
+          StrCat("\"", name.substr(0, 60), "\" is not one of ", StrJoin(names, ", "));
       if (std::string suggestion = ClosestMatch(name, names); !suggestion.empty()) {
         StrAppend(&message, " (did you mean \"", suggestion, "\"?)");
       }
@@ -347,7 +349,8 @@ Json EncodeScalar(const Message& message, const FieldDescriptor& field, int inde
     case FieldDescriptor::CPPTYPE_INT32:
       return repeated ? r.GetRepeatedInt32(message, &field, index) : r.GetInt32(message, &field);
     case FieldDescriptor::CPPTYPE_INT64: {
-      int64_t v = repeated ? r.GetRepeatedInt64(message, &field, index) : r.GetInt64(message, &field);
+      int64_t v =
+          repeated ? r.GetRepeatedInt64(message, &field, index) : r.GetInt64(message, &field);
       if (RulesOf(field).format() == schema::QUANTITY) {
         return FormatQuantity(v);
       }

@@ -56,8 +56,16 @@ TEST(CodecTest, UsesKubernetesFormsForQuantitiesPercentagesAndEnums) {
   v1alpha1::Unikernel u;
   u.mutable_spec()->mutable_template_()->mutable_resources()->set_memory(512LL << 20);
   u.mutable_spec()->mutable_strategy()->set_type(v1alpha1::ROLLING_UPDATE);
-  u.mutable_spec()->mutable_strategy()->mutable_rolling_update()->mutable_max_surge()->set_string_value("25%");
-  u.mutable_spec()->mutable_strategy()->mutable_rolling_update()->mutable_max_unavailable()->set_int_value(0);
+  u.mutable_spec()
+      ->mutable_strategy()
+      ->mutable_rolling_update()
+      ->mutable_max_surge()
+      ->set_string_value("25%");
+  u.mutable_spec()
+      ->mutable_strategy()
+      ->mutable_rolling_update()
+      ->mutable_max_unavailable()
+      ->set_int_value(0);
   u.mutable_spec()->set_replicas(0);
   Json j = EncodeMessage(u);
   EXPECT_EQ(j["spec"]["template"]["resources"]["memory"], "512Mi");
@@ -68,7 +76,8 @@ TEST(CodecTest, UsesKubernetesFormsForQuantitiesPercentagesAndEnums) {
 }
 
 TEST(CodecTest, DecodesEveryProblemWithItsPath) {
-  Json j = Json::parse(R"({"spec": {"replicas": "x", "template": {"ports": [{"port": 1, "proto": "TCP"}]}}})");
+  Json j = Json::parse(
+      R"({"spec": {"replicas": "x", "template": {"ports": [{"port": 1, "proto": "TCP"}]}}})");
   v1alpha1::Unikernel u;
   FieldErrors errors;
   DecodeMessage(j, u, "", errors);
@@ -80,7 +89,8 @@ TEST(CodecTest, DecodesEveryProblemWithItsPath) {
 }
 
 TEST(CodecTest, PassesFreeFormManifestTuplesThrough) {
-  Json j = Json::parse(R"({"manifest": {"exec_protection": "t", "static_map": {"a": ["b", "c"]}}})");
+  Json j =
+      Json::parse(R"({"manifest": {"exec_protection": "t", "static_map": {"a": ["b", "c"]}}})");
   v1alpha1::ImageSpec image;
   FieldErrors errors;
   DecodeMessage(j, image, "", errors);

@@ -1,9 +1,9 @@
 #include "common/crd.h"
 
-#include "common/strings.h"
 #include "common/api.h"
 #include "common/formats.h"
 #include "common/schema.h"
+#include "common/strings.h"
 #include "common/yaml_json.h"
 
 namespace nanoplane {
@@ -84,8 +84,8 @@ Json FieldSchema(const FieldDescriptor& field) {
   Json s;
   if (field.is_map()) {
     s = Json{{"type", "object"},
-             {"additionalProperties", ScalarSchema(*field.message_type()->map_value(),
-                                                   schema::FORMAT_UNSPECIFIED)}};
+             {"additionalProperties",
+              ScalarSchema(*field.message_type()->map_value(), schema::FORMAT_UNSPECIFIED)}};
   } else if (field.is_repeated()) {
     s = Json{{"type", "array"}, {"items", ScalarSchema(field, rules.key_format())}};
     if (rules.unique_key() == ".") {
@@ -170,27 +170,25 @@ Json UnikernelCrd() {
       {"served", true},
       {"storage", true},
       {"schema", Json{{"openAPIV3Schema", RootSchema()}}},
-      {"subresources",
-       Json{{"status", Json::object()},
-            {"scale", Json{{"specReplicasPath", ".spec.replicas"},
-                           {"statusReplicasPath", ".status.replicas"},
-                           {"labelSelectorPath", ".status.selector"}}}}},
+      {"subresources", Json{{"status", Json::object()},
+                            {"scale", Json{{"specReplicasPath", ".spec.replicas"},
+                                           {"statusReplicasPath", ".status.replicas"},
+                                           {"labelSelectorPath", ".status.selector"}}}}},
       {"additionalPrinterColumns", std::move(columns)},
   };
   return Json{
       {"apiVersion", "apiextensions.k8s.io/v1"},
       {"kind", "CustomResourceDefinition"},
       {"metadata", Json{{"name", StrCat("unikernels.", kGroup)}}},
-      {"spec",
-       Json{{"group", kGroup},
-            {"names", Json{{"kind", kKind},
-                           {"listKind", "UnikernelList"},
-                           {"plural", "unikernels"},
-                           {"singular", "unikernel"},
-                           {"shortNames", Json::array({"uk"})},
-                           {"categories", Json::array({"all", "nanoplane"})}}},
-            {"scope", "Namespaced"},
-            {"versions", Json::array({std::move(version)})}}},
+      {"spec", Json{{"group", kGroup},
+                    {"names", Json{{"kind", kKind},
+                                   {"listKind", "UnikernelList"},
+                                   {"plural", "unikernels"},
+                                   {"singular", "unikernel"},
+                                   {"shortNames", Json::array({"uk"})},
+                                   {"categories", Json::array({"all", "nanoplane"})}}},
+                    {"scope", "Namespaced"},
+                    {"versions", Json::array({std::move(version)})}}},
   };
 }
 

@@ -41,7 +41,8 @@ TEST(CrdTest, HasSubresourcesPrinterColumnsAndShortName) {
   for (const Json& column : version["additionalPrinterColumns"]) {
     columns.push_back(column["name"]);
   }
-  EXPECT_EQ(columns, (std::vector<std::string>{"Desired", "Ready", "Up-to-date", "Available", "Age"}));
+  EXPECT_EQ(columns,
+            (std::vector<std::string>{"Desired", "Ready", "Up-to-date", "Available", "Age"}));
 }
 
 TEST(CrdTest, SchemaCarriesTypesEnumsBoundsDefaultsAndRequiredFields) {
@@ -55,15 +56,17 @@ TEST(CrdTest, SchemaCarriesTypesEnumsBoundsDefaultsAndRequiredFields) {
   EXPECT_EQ(spec["properties"]["progressDeadlineSeconds"]["default"], 600);
   const Json& strategy = spec["properties"]["strategy"]["properties"];
   EXPECT_EQ(strategy["type"]["enum"], Json::array({"RollingUpdate", "Recreate"}));
-  EXPECT_EQ(strategy["rollingUpdate"]["properties"]["maxSurge"]["x-kubernetes-int-or-string"], true);
+  EXPECT_EQ(strategy["rollingUpdate"]["properties"]["maxSurge"]["x-kubernetes-int-or-string"],
+            true);
   EXPECT_EQ(strategy["rollingUpdate"]["properties"]["maxSurge"]["default"], "25%");
   const Json& tmpl = spec["properties"]["template"];
   EXPECT_EQ(tmpl["required"], Json::array({"image"}));
   EXPECT_EQ(tmpl["properties"]["image"]["required"], Json::array({"program"}));
   EXPECT_EQ(tmpl["properties"]["resources"]["properties"]["memory"]["default"], "256Mi");
   EXPECT_EQ(tmpl["properties"]["ports"]["x-kubernetes-list-map-keys"], Json::array({"port"}));
-  EXPECT_EQ(tmpl["properties"]["image"]["properties"]["manifest"]["x-kubernetes-preserve-unknown-fields"],
-            true);
+  EXPECT_EQ(
+      tmpl["properties"]["image"]["properties"]["manifest"]["x-kubernetes-preserve-unknown-fields"],
+      true);
   EXPECT_EQ(root["properties"]["metadata"], Json({{"type", "object"}}));
 }
 

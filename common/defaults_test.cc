@@ -43,7 +43,11 @@ TEST(DefaultsTest, KeepsWhatTheUserSetIncludingZeroes) {
   v1alpha1::Unikernel u = Minimal();
   u.mutable_spec()->set_replicas(0);
   u.mutable_spec()->set_revision_history_limit(0);
-  u.mutable_spec()->mutable_strategy()->mutable_rolling_update()->mutable_max_surge()->set_int_value(0);
+  u.mutable_spec()
+      ->mutable_strategy()
+      ->mutable_rolling_update()
+      ->mutable_max_surge()
+      ->set_int_value(0);
   DefaultUnikernel(u);
   EXPECT_EQ(u.spec().replicas(), 0);
   EXPECT_EQ(u.spec().revision_history_limit(), 0);

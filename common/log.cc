@@ -64,11 +64,10 @@ void Log(LogLevel level, std::string_view message, const LogFields& fields) {
 }
 
 bool SetLogLevel(std::string_view name) {
-  static const std::pair<std::string_view, LogLevel> kLevels[] = {
-      {"debug", LogLevel::kDebug},
-      {"info", LogLevel::kInfo},
-      {"warn", LogLevel::kWarn},
-      {"error", LogLevel::kError}};
+  static const std::pair<std::string_view, LogLevel> kLevels[] = {{"debug", LogLevel::kDebug},
+                                                                  {"info", LogLevel::kInfo},
+                                                                  {"warn", LogLevel::kWarn},
+                                                                  {"error", LogLevel::kError}};
   for (const auto& [level_name, level] : kLevels) {
     if (name == level_name) {
       Logger().set_level(ToSpdlog(level));

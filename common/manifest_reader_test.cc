@@ -24,8 +24,9 @@ std::string Hello(const std::string& name) {
 
 class TempDir {
  public:
-  TempDir() : path_(fs::temp_directory_path() / ("np-manifests-" + std::to_string(::getpid()) +
-                                                 "-" + std::to_string(counter_++))) {
+  TempDir()
+      : path_(fs::temp_directory_path() /
+              ("np-manifests-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++))) {
     fs::create_directories(path_);
   }
   ~TempDir() { fs::remove_all(path_); }
@@ -52,8 +53,8 @@ std::vector<std::string> Strings(const std::vector<ManifestError>& errors) {
 
 TEST(ManifestReaderTest, ErrorsNameFileDocumentAndFieldPath) {
   std::string text = Hello("a") + "---\n" +
-         "apiVersion: nanoplane.dev/v1alpha1\nkind: Unikernel\nmetadata: {name: b}\n"
-         "spec: {template: {image: {program: /b}, ports: [{port: 70000}]}}\n";
+                     "apiVersion: nanoplane.dev/v1alpha1\nkind: Unikernel\nmetadata: {name: b}\n"
+                     "spec: {template: {image: {program: /b}, ports: [{port: 70000}]}}\n";
   ManifestSet set = ParseManifests(text, "web.yaml");
   EXPECT_EQ(Strings(set.errors),
             std::vector<std::string>{
@@ -66,7 +67,8 @@ TEST(ManifestReaderTest, SyntaxErrorsAreFileLevelWithLine) {
   ManifestSet set = ParseManifests("a: [1,\n", "broken.yaml");
   ASSERT_EQ(set.errors.size(), 1u);
   EXPECT_EQ(set.errors[0].document, std::nullopt);
-  EXPECT_TRUE(set.errors[0].ToString().starts_with("broken.yaml: line ")) << set.errors[0].ToString();
+  EXPECT_TRUE(set.errors[0].ToString().starts_with("broken.yaml: line "))
+      << set.errors[0].ToString();
 }
 
 TEST(ManifestReaderTest, SkipsEmptyDocumentsButKeepsTheirIndex) {
@@ -80,7 +82,8 @@ TEST(ManifestReaderTest, SkipsEmptyDocumentsButKeepsTheirIndex) {
 
 TEST(ManifestReaderTest, ANonObjectDocumentIsAnError) {
   ManifestSet set = ParseManifests("just text\n", "x.yaml");
-  EXPECT_EQ(Strings(set.errors), std::vector<std::string>{"x.yaml[0]: expected an object, got string"});
+  EXPECT_EQ(Strings(set.errors),
+            std::vector<std::string>{"x.yaml[0]: expected an object, got string"});
 }
 
 TEST(ManifestReaderTest, ReadsDirectoriesRecursivelyInNameOrderSkippingHiddenAndOtherFiles) {
@@ -106,8 +109,9 @@ TEST(ManifestReaderTest, AUnikernelDefinedTwiceIsAnError) {
   std::string second = dir.Write("two.yaml", Hello("web"));
   ManifestSet set = ReadManifests({dir.path()});
   ASSERT_EQ(set.errors.size(), 1u);
-  EXPECT_EQ(set.errors[0].ToString(),
-            second + "[0] metadata.name: Unikernel default/web is also defined in " + first + "[0]");
+  EXPECT_EQ(
+      set.errors[0].ToString(),
+      second + "[0] metadata.name: Unikernel default/web is also defined in " + first + "[0]");
 }
 
 TEST(ManifestReaderTest, AMissingPathIsAnError) {

@@ -9,7 +9,8 @@ TEST(MetricsTest, RendersThePrometheusTextFormat) {
   MetricsRegistry registry;
   Counter& boots = registry.AddCounter("nanoplane_boots_total", "VMs booted.");
   Gauge& instances = registry.AddGauge("nanoplane_instances", "Instances by phase.");
-  Histogram& latency = registry.AddHistogram("nanoplane_boot_seconds", "Boot latency.", {0.5, 1, 2});
+  Histogram& latency =
+      registry.AddHistogram("nanoplane_boot_seconds", "Boot latency.", {0.5, 1, 2});
   boots.Increment();
   boots.Increment();
   instances.SetAll({{{{"phase", "Running"}}, 3}, {{{"phase", "Pending"}}, 1}});

@@ -1,10 +1,10 @@
 #include "common/quantity.h"
 
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <limits>
 
-#include <charconv>
 #include "common/strings.h"
 
 namespace nanoplane {
@@ -18,11 +18,11 @@ struct Suffix {
 constexpr int64_t kKi = 1024;
 constexpr std::array<Suffix, 12> kSuffixes = {{
     {"Ki", kKi},
-    {"Mi", kKi * kKi},
-    {"Gi", kKi * kKi * kKi},
-    {"Ti", kKi * kKi * kKi * kKi},
-    {"Pi", kKi * kKi * kKi * kKi * kKi},
-    {"Ei", kKi * kKi * kKi * kKi * kKi * kKi},
+    {"Mi", kKi* kKi},
+    {"Gi", kKi* kKi* kKi},
+    {"Ti", kKi* kKi* kKi* kKi},
+    {"Pi", kKi* kKi* kKi* kKi* kKi},
+    {"Ei", kKi* kKi* kKi* kKi* kKi* kKi},
     {"k", 1000LL},
     {"M", 1000LL * 1000},
     {"G", 1000LL * 1000 * 1000},
@@ -87,7 +87,8 @@ absl::StatusOr<int64_t> ParseQuantity(std::string_view text) {
     remainder_num = remainder_num * 10 + (c - '0');
     remainder_den *= 10;
   }
-  if (fraction.size() > 18 && fraction.substr(18).find_first_not_of('0') != std::string_view::npos) {
+  if (fraction.size() > 18 &&
+      fraction.substr(18).find_first_not_of('0') != std::string_view::npos) {
     return absl::InvalidArgumentError(StrCat("\"", text, "\" is not a whole number of bytes"));
   }
   __int128 scaled = remainder_num * multiplier;

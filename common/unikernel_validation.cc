@@ -5,9 +5,9 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
-#include "common/strings.h"
 #include "common/api.h"
 #include "common/formats.h"
+#include "common/strings.h"
 #include "common/validation.h"
 
 namespace nanoplane {
@@ -44,7 +44,7 @@ void CheckMetadata(const v1alpha1::Unikernel& u, FieldErrors& errors) {
   if (meta.name().size() > kMaxUnikernelNameLength && meta.name().size() <= 63) {
     Add(errors, "metadata.name",
         StrCat("must be no more than ", kMaxUnikernelNameLength,
-                     " characters (instance names add a suffix)"));
+               " characters (instance names add a suffix)"));
   }
   CheckLabels(meta.labels(), "metadata.labels", true, errors);
   CheckLabels(meta.annotations(), "metadata.annotations", false, errors);
@@ -82,7 +82,7 @@ void CheckImage(const v1alpha1::ImageSpec& image, const std::string& path, Field
     if (!name.empty() && !IsEnvName(name)) {
       Add(errors, ChildPath(IndexPath(ChildPath(path, "env"), i), "name"),
           StrCat("\"", name.substr(0, 80),
-                       "\" must be letters, digits and '_', not starting with a digit"));
+                 "\" must be letters, digits and '_', not starting with a digit"));
     }
   }
   for (int i = 0; i < image.files_size(); ++i) {
@@ -126,7 +126,7 @@ void CheckImage(const v1alpha1::ImageSpec& image, const std::string& path, Field
     if (!kNanosDebugFlags.contains(nanos.debug(i))) {
       Add(errors, IndexPath(ChildPath(nanos_path, "debug"), i),
           StrCat("\"", nanos.debug(i).substr(0, 80), "\" is not one of ",
-                       StrJoin(kNanosDebugFlags, ", ")));
+                 StrJoin(kNanosDebugFlags, ", ")));
     }
   }
   for (const auto& [key, value] : image.manifest().fields()) {
@@ -140,7 +140,8 @@ void CheckImage(const v1alpha1::ImageSpec& image, const std::string& path, Field
 // The declared port a probe's port refers to, or null.
 const v1alpha1::Port* FindPort(const v1alpha1::UnikernelTemplate& t, const IntOrString& ref) {
   for (const auto& port : t.ports()) {
-    if (ref.has_string_value() ? port.name() == ref.string_value() : port.port() == ref.int_value()) {
+    if (ref.has_string_value() ? port.name() == ref.string_value()
+                               : port.port() == ref.int_value()) {
       return &port;
     }
   }
@@ -163,7 +164,8 @@ void CheckProbe(const v1alpha1::UnikernelTemplate& t, const v1alpha1::Probe& pro
     Add(errors, path, "exactly one of tcpSocket or httpGet is required");
     return;
   }
-  const IntOrString& port = probe.has_tcp_socket() ? probe.tcp_socket().port() : probe.http_get().port();
+  const IntOrString& port =
+      probe.has_tcp_socket() ? probe.tcp_socket().port() : probe.http_get().port();
   std::string port_path =
       ChildPath(ChildPath(path, probe.has_tcp_socket() ? "tcpSocket" : "httpGet"), "port");
   if (port.has_string_value() || port.has_int_value()) {
@@ -178,8 +180,8 @@ void CheckProbe(const v1alpha1::UnikernelTemplate& t, const v1alpha1::Probe& pro
   }
   if (probe.period_seconds() >= 1 && probe.timeout_seconds() > probe.period_seconds()) {
     Add(errors, ChildPath(path, "timeoutSeconds"),
-        StrCat(probe.timeout_seconds(), " must not exceed periodSeconds (",
-                     probe.period_seconds(), ")"));
+        StrCat(probe.timeout_seconds(), " must not exceed periodSeconds (", probe.period_seconds(),
+               ")"));
   }
   if (liveness && probe.success_threshold() != 1) {
     Add(errors, ChildPath(path, "successThreshold"), "must be 1 for a liveness probe");

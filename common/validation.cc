@@ -2,11 +2,11 @@
 
 #include <map>
 
-#include "common/strings.h"
 #include "absl/strings/ascii.h"
 #include "common/formats.h"
 #include "common/quantity.h"
 #include "common/schema.h"
+#include "common/strings.h"
 
 namespace nanoplane {
 namespace {
@@ -32,15 +32,15 @@ void CheckBounds(const FieldDescriptor& field, int64_t value, const std::string&
     return;
   }
   if (rules.has_minimum() && rules.has_maximum()) {
-    Add(errors, path, StrCat(ShowInt(field, value), " is out of range ",
-                                   ShowInt(field, rules.minimum()), "-",
-                                   ShowInt(field, rules.maximum())));
+    Add(errors, path,
+        StrCat(ShowInt(field, value), " is out of range ", ShowInt(field, rules.minimum()), "-",
+               ShowInt(field, rules.maximum())));
   } else if (below) {
-    Add(errors, path, StrCat(ShowInt(field, value), " must be at least ",
-                                   ShowInt(field, rules.minimum())));
+    Add(errors, path,
+        StrCat(ShowInt(field, value), " must be at least ", ShowInt(field, rules.minimum())));
   } else {
-    Add(errors, path, StrCat(ShowInt(field, value), " must be at most ",
-                                   ShowInt(field, rules.maximum())));
+    Add(errors, path,
+        StrCat(ShowInt(field, value), " must be at most ", ShowInt(field, rules.maximum())));
   }
 }
 
@@ -65,8 +65,8 @@ void CheckIntOrString(const FieldDescriptor& field, const v1alpha1::IntOrString&
       digits = absl::ascii_isdigit(s[i]);
     }
     if (!digits) {
-      Add(errors, path, StrCat("\"", s.substr(0, 80),
-                                     "\" must be an integer or a percentage such as 25%"));
+      Add(errors, path,
+          StrCat("\"", s.substr(0, 80), "\" must be an integer or a percentage such as 25%"));
     }
     return;
   }

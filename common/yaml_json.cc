@@ -207,7 +207,7 @@ class JsonBuilder : public YAML::EventHandler {
   struct Frame {
     Json value;
     YAML::anchor_t anchor;
-    size_t first_node;  // nodes_ when the frame opened, to size its anchor
+    size_t first_node;               // nodes_ when the frame opened, to size its anchor
     std::optional<std::string> key;  // in a map: the key awaiting its value
   };
 

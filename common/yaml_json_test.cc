@@ -14,8 +14,9 @@ Json One(const std::string& text) {
 }
 
 TEST(YamlJsonTest, TypesPlainScalarsByTheCoreSchemaAndQuotedOnesAsStrings) {
-  Json j = One("a: 8080\nb: '8080'\nc: true\nd: ~\ne: 1.5\nf: 25%\ng: 0x1F\nh: \"true\"\ni: -3\n"
-               "j: !!str 12\nk:\nl: 0.1.54\n");
+  Json j =
+      One("a: 8080\nb: '8080'\nc: true\nd: ~\ne: 1.5\nf: 25%\ng: 0x1F\nh: \"true\"\ni: -3\n"
+          "j: !!str 12\nk:\nl: 0.1.54\n");
   EXPECT_EQ(j["a"], 8080);
   EXPECT_EQ(j["b"], "8080");
   EXPECT_EQ(j["c"], true);
@@ -111,11 +112,13 @@ namespace {
 
 // yaml-cpp 0.7's LoadAll never returns on these; the reader must answer.
 TEST(YamlJsonTest, InputThatLoopsYamlCppIsAnError) {
-  for (const char* text : {",", "a: 1\n,\n", ",\0\x06" "A#2"}) {
+  for (const char* text : {",", "a: 1\n,\n",
+                           ",\0\x06"
+                           "A#2"}) {
     auto documents = ParseYamlDocuments(text);
-    bool error = !documents.ok() ||
-                 std::any_of(documents->begin(), documents->end(),
-                             [](const absl::StatusOr<Json>& d) { return !d.ok(); });
+    bool error =
+        !documents.ok() || std::any_of(documents->begin(), documents->end(),
+                                       [](const absl::StatusOr<Json>& d) { return !d.ok(); });
     EXPECT_TRUE(error) << text;
   }
   EXPECT_EQ(ParseYamlDocuments(",").status().message(), "line 1, column 1: unexpected ','");

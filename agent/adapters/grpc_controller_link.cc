@@ -142,7 +142,8 @@ void GrpcControllerLink::SleepBackoff(std::chrono::milliseconds& backoff) {
   static thread_local std::mt19937_64 random{std::random_device{}()};
   std::uniform_int_distribution<int64_t> jitter(backoff.count() / 2, backoff.count());
   std::unique_lock<std::mutex> lock(mutex_);
-  wake_.wait_for(lock, std::chrono::milliseconds(jitter(random)), [this] { return stopping_.load(); });
+  wake_.wait_for(lock, std::chrono::milliseconds(jitter(random)),
+                 [this] { return stopping_.load(); });
   backoff = std::min(options_.max_backoff, backoff * 2);
 }
 
@@ -257,8 +258,7 @@ absl::Status GrpcControllerLink::FetchArtifact(const std::string& sha256,
   }
   if (std::string digest = hasher.HexDigest(); digest != sha256 || !out) {
     std::remove(temp.c_str());
-    return absl::InvalidArgumentError(
-        StrCat("artifact ", sha256, " arrived with sha256 ", digest));
+    return absl::InvalidArgumentError(StrCat("artifact ", sha256, " arrived with sha256 ", digest));
   }
   if (std::rename(temp.c_str(), dest_path.c_str()) != 0) {
     return absl::InternalError(StrCat("rename ", temp, " to ", dest_path));

@@ -10,9 +10,8 @@ namespace {
 
 std::string Lower(std::string_view text) {
   std::string lower(text);
-  std::transform(
-      lower.begin(), lower.end(), lower.begin(),
-      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return lower;
 }
 
@@ -32,7 +31,7 @@ std::vector<std::string_view> Fields(std::string_view line) {
   return fields;
 }
 
-} // namespace
+}  // namespace
 
 std::vector<std::string> MacAddresses(std::string_view domain_xml) {
   std::vector<std::string> macs;
@@ -50,8 +49,7 @@ std::vector<std::string> MacAddresses(std::string_view domain_xml) {
   return macs;
 }
 
-std::string Ipv4ForMac(std::string_view table,
-                       const std::vector<std::string> &macs) {
+std::string Ipv4ForMac(std::string_view table, const std::vector<std::string>& macs) {
   // Columns: IP address, HW type, Flags, HW address, Mask, Device.
   for (std::string_view line : StrSplit(table, '\n')) {
     std::vector<std::string_view> fields = Fields(line);
@@ -66,4 +64,4 @@ std::string Ipv4ForMac(std::string_view table,
   return "";
 }
 
-} // namespace nanoplane::agent
+}  // namespace nanoplane::agent

@@ -26,27 +26,26 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kBridge[] = "npbr0";
-constexpr char kHostAddress[] = "10.0.2.2/24"; // the test guest's gateway
-constexpr char kGuestAddress[] = "10.0.2.15"; // the test guest's static address
+constexpr char kHostAddress[] = "10.0.2.2/24";  // the test guest's gateway
+constexpr char kGuestAddress[] = "10.0.2.15";   // the test guest's static address
 constexpr absl::Duration kBootTimeout = absl::Seconds(90);
 
-bool Succeeds(const std::vector<std::string> &argv, std::string *output = nullptr) {
+bool Succeeds(const std::vector<std::string>& argv, std::string* output = nullptr) {
   absl::StatusOr<CommandResult> result = RunCommand(argv, absl::Seconds(30));
   if (output != nullptr) {
-    *output =
-        result.ok() ? result->output : std::string(result.status().message());
+    *output = result.ok() ? result->output : std::string(result.status().message());
   }
   return result.ok() && result->exit_code == 0;
 }
 
 class LibvirtBridgeTest : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0) {
       GTEST_SKIP() << "needs root to make a network namespace of its own";
     }
     std::string output;
-    for (const std::vector<std::string> &step :
+    for (const std::vector<std::string>& step :
          {std::vector<std::string>{"ip", "link", "set", "lo", "up"},
           {"ip", "link", "add", kBridge, "type", "bridge"},
           {"ip", "addr", "add", kHostAddress, "dev", kBridge},
@@ -54,8 +53,8 @@ protected:
       ASSERT_TRUE(Succeeds(step, &output)) << StrJoin(step, " ") << ": " << output;
     }
     root_ = StrCat(fs::temp_directory_path().string(), "/np-bridge-", getpid());
-    absl::StatusOr<testing::TestGuest> guest = testing::MakeTestGuest(
-        (fs::temp_directory_path() / "nanoplane-test-guest").string());
+    absl::StatusOr<testing::TestGuest> guest =
+        testing::MakeTestGuest((fs::temp_directory_path() / "nanoplane-test-guest").string());
     ASSERT_TRUE(guest.ok()) << guest.status();
     guest_ = *guest;
     // The embedded driver must not relabel the host's kernel (shared with
@@ -64,11 +63,10 @@ protected:
     fs::create_directories(conf.parent_path());
     std::ofstream(conf) << "security_driver = \"none\"\nremember_owner = 0\n";
     absl::StatusOr<std::unique_ptr<LibvirtVmDriver>> driver =
-        LibvirtVmDriver::Open(
-            {.uri = StrCat("qemu:///embed?root=", root_, "/libvirt"),
-             .state_dir = root_ + "/vms",
-             .domain_log_dir = root_ + "/libvirt/log/qemu",
-             .pid_dir = root_ + "/libvirt/run/qemu"});
+        LibvirtVmDriver::Open({.uri = StrCat("qemu:///embed?root=", root_, "/libvirt"),
+                               .state_dir = root_ + "/vms",
+                               .domain_log_dir = root_ + "/libvirt/log/qemu",
+                               .pid_dir = root_ + "/libvirt/run/qemu"});
     ASSERT_TRUE(driver.ok()) << driver.status();
     driver_ = *std::move(driver);
   }
@@ -88,19 +86,16 @@ protected:
   std::unique_ptr<LibvirtVmDriver> driver_;
 };
 
-TEST_F(LibvirtBridgeTest,
-       TheGuestIsReachedAtItsOwnAddressAndTheDriverReportsIt) {
-  const VmSpec spec{
-      .identity = {.name = name_, .unikernel = "web", .revision = 1},
-      .memory_bytes = 128 << 20,
-      .vcpus = 1,
-      .boot = testing::TestGuestBoot(guest_, "np.mode=http"),
-      .network = BridgeNetwork{.bridge = kBridge},
-      .accelerator = DetectAccelerator()};
+TEST_F(LibvirtBridgeTest, TheGuestIsReachedAtItsOwnAddressAndTheDriverReportsIt) {
+  const VmSpec spec{.identity = {.name = name_, .unikernel = "web", .revision = 1},
+                    .memory_bytes = 128 << 20,
+                    .vcpus = 1,
+                    .boot = testing::TestGuestBoot(guest_, "np.mode=http"),
+                    .network = BridgeNetwork{.bridge = kBridge},
+                    .accelerator = DetectAccelerator()};
   absl::StatusOr<VmInfo> created = driver_->Create(spec);
   ASSERT_TRUE(created.ok()) << created.status();
-  EXPECT_TRUE(created->ports.empty())
-      << "a bridged guest needs no port forwards";
+  EXPECT_TRUE(created->ports.empty()) << "a bridged guest needs no port forwards";
 
   // Asking the guest for a page also puts it in the neighbour table.
   const std::string url = StrCat("http://", kGuestAddress, ":8080/");
@@ -108,8 +103,7 @@ TEST_F(LibvirtBridgeTest,
   std::string address;
   const absl::Time deadline = absl::Now() + kBootTimeout;
   while (absl::Now() < deadline &&
-         (page.find(testing::kTestGuestBody) == std::string::npos ||
-          address != kGuestAddress)) {
+         (page.find(testing::kTestGuestBody) == std::string::npos || address != kGuestAddress)) {
     (void)Succeeds({"curl", "-s", "-m", "2", url}, &page);
     absl::StatusOr<VmInfo> info = driver_->Get(name_);
     address = info.ok() ? info->address : "";
@@ -119,5 +113,5 @@ TEST_F(LibvirtBridgeTest,
   EXPECT_EQ(address, kGuestAddress);
 }
 
-} // namespace
-} // namespace nanoplane::agent
+}  // namespace
+}  // namespace nanoplane::agent

@@ -24,36 +24,32 @@ constexpr int kFirstHostPort = 30000;
 constexpr int kLastHostPort = 32767;
 
 // QEMU runs as libvirt's unprivileged user: it must traverse our directories.
-absl::Status MakeDirectory(const fs::path &dir) {
+absl::Status MakeDirectory(const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
-    return absl::InternalError(
-        StrCat("create ", dir.string(), ": ", ec.message()));
+    return absl::InternalError(StrCat("create ", dir.string(), ": ", ec.message()));
   }
   chmod(dir.c_str(), 0755);
   return absl::OkStatus();
 }
 
-absl::Status Validate(const VmSpec &spec) {
-  const std::string &name = spec.identity.name;
+absl::Status Validate(const VmSpec& spec) {
+  const std::string& name = spec.identity.name;
   if (!IsValidVmName(name)) {
-    return absl::InvalidArgumentError(
-        StrCat("vm name \"", name, "\" is not a DNS label"));
+    return absl::InvalidArgumentError(StrCat("vm name \"", name, "\" is not a DNS label"));
   }
   if (spec.memory_bytes < (16 << 20) || spec.vcpus < 1) {
-    return absl::InvalidArgumentError(
-        StrCat("vm ", name, ": needs >= 16 MiB and >= 1 vCPU"));
+    return absl::InvalidArgumentError(StrCat("vm ", name, ": needs >= 16 MiB and >= 1 vCPU"));
   }
   std::error_code ec;
-  if (const auto *kernel = std::get_if<KernelBoot>(&spec.boot)) {
+  if (const auto* kernel = std::get_if<KernelBoot>(&spec.boot)) {
     if (!fs::exists(kernel->kernel_path, ec)) {
-      return absl::InvalidArgumentError(StrCat(
-          "vm ", name, ": kernel ", kernel->kernel_path, " does not exist"));
+      return absl::InvalidArgumentError(
+          StrCat("vm ", name, ": kernel ", kernel->kernel_path, " does not exist"));
     }
   } else if (spec.base_image.empty()) {
-    return absl::InvalidArgumentError(
-        StrCat("vm ", name, ": BIOS boot needs a disk image"));
+    return absl::InvalidArgumentError(StrCat("vm ", name, ": BIOS boot needs a disk image"));
   }
   if (!spec.base_image.empty() && !fs::exists(spec.base_image, ec)) {
     return absl::InvalidArgumentError(
@@ -62,7 +58,7 @@ absl::Status Validate(const VmSpec &spec) {
   return absl::OkStatus();
 }
 
-fs::path Canonical(const std::string &path) {
+fs::path Canonical(const std::string& path) {
   std::error_code ec;
   fs::path canonical = fs::weakly_canonical(path, ec);
   return ec ? fs::path(path) : canonical;
@@ -72,19 +68,19 @@ std::shared_ptr<HostPortAllocator> DefaultPorts() {
   // A random starting point keeps agents that start together apart.
   std::random_device random;
   const int span = kLastHostPort - kFirstHostPort + 1;
-  return std::make_shared<HostPortAllocator>(
-      kFirstHostPort, kLastHostPort, HostPortAllocator::BindCheck,
-      kFirstHostPort + static_cast<int>(random() % span));
+  return std::make_shared<HostPortAllocator>(kFirstHostPort, kLastHostPort,
+                                             HostPortAllocator::BindCheck,
+                                             kFirstHostPort + static_cast<int>(random() % span));
 }
 
-} // namespace
+}  // namespace
 
 LibvirtVmDriver::LibvirtVmDriver(Options options)
     : options_(std::move(options)),
       ports_(options_.ports ? options_.ports : DefaultPorts()),
       state_root_(Canonical(options_.state_dir)) {}
 
-bool LibvirtVmDriver::InStateDir(const DomainMetadata &md) const {
+bool LibvirtVmDriver::InStateDir(const DomainMetadata& md) const {
   const fs::path dir = Canonical(md.state_dir);
   return !md.state_dir.empty() && dir.parent_path() == state_root_ &&
          dir.filename() == md.identity.name;
@@ -95,22 +91,17 @@ LibvirtVmDriver::~LibvirtVmDriver() {
   events_.reset();
 }
 
-absl::StatusOr<std::unique_ptr<LibvirtVmDriver>>
-LibvirtVmDriver::Open(Options options) {
+absl::StatusOr<std::unique_ptr<LibvirtVmDriver>> LibvirtVmDriver::Open(Options options) {
   InitLibvirtEventLoop();
-  std::unique_ptr<LibvirtVmDriver> driver(
-      new LibvirtVmDriver(std::move(options)));
+  std::unique_ptr<LibvirtVmDriver> driver(new LibvirtVmDriver(std::move(options)));
   NP_RETURN_IF_ERROR(MakeDirectory(driver->options_.state_dir));
   if (driver->options_.exit_status_wrapper) {
-    driver->emulator_ =
-        StrCat(driver->options_.state_dir, "/bin/nanoplane-qemu");
-    NP_RETURN_IF_ERROR(
-        MakeDirectory(fs::path(driver->emulator_).parent_path()));
-    NP_RETURN_IF_ERROR(
-        InstallQemuWrapper(driver->emulator_, driver->options_.qemu_binary));
+    driver->emulator_ = StrCat(driver->options_.state_dir, "/bin/nanoplane-qemu");
+    NP_RETURN_IF_ERROR(MakeDirectory(fs::path(driver->emulator_).parent_path()));
+    NP_RETURN_IF_ERROR(InstallQemuWrapper(driver->emulator_, driver->options_.qemu_binary));
   }
   NP_ASSIGN_OR_RETURN(std::vector<VmInfo> adopted, driver->List());
-  for (const VmInfo &vm : adopted) {
+  for (const VmInfo& vm : adopted) {
     // Ports of adopted domains may already be held when drivers share an
     // allocator; either way they are taken.
     (void)driver->ReservePorts(vm.ports);
@@ -118,12 +109,11 @@ LibvirtVmDriver::Open(Options options) {
   return driver;
 }
 
-absl::Status
-LibvirtVmDriver::ReservePorts(const std::vector<PortBinding> &ports) {
+absl::Status LibvirtVmDriver::ReservePorts(const std::vector<PortBinding>& ports) {
   for (size_t i = 0; i < ports.size(); ++i) {
-    const PortBinding &port = ports[i];
-    absl::Status status = ports_->Reserve(
-        port.host_address, port.forward.protocol, port.forward.host_port);
+    const PortBinding& port = ports[i];
+    absl::Status status =
+        ports_->Reserve(port.host_address, port.forward.protocol, port.forward.host_port);
     if (!status.ok()) {
       ReleasePorts(std::vector<PortBinding>(ports.begin(), ports.begin() + i));
       return status;
@@ -132,36 +122,31 @@ LibvirtVmDriver::ReservePorts(const std::vector<PortBinding> &ports) {
   return absl::OkStatus();
 }
 
-void LibvirtVmDriver::ReleasePorts(const std::vector<PortBinding> &ports) {
-  for (const PortBinding &port : ports) {
-    ports_->Release(port.host_address, port.forward.protocol,
-                    port.forward.host_port);
+void LibvirtVmDriver::ReleasePorts(const std::vector<PortBinding>& ports) {
+  for (const PortBinding& port : ports) {
+    ports_->Release(port.host_address, port.forward.protocol, port.forward.host_port);
   }
 }
 
-absl::StatusOr<std::vector<PortBinding>>
-LibvirtVmDriver::AllocatePorts(const VmSpec &spec) {
+absl::StatusOr<std::vector<PortBinding>> LibvirtVmDriver::AllocatePorts(const VmSpec& spec) {
   std::vector<PortBinding> bindings;
-  const auto *user = std::get_if<UserNetwork>(&spec.network);
+  const auto* user = std::get_if<UserNetwork>(&spec.network);
   if (user == nullptr) {
     return bindings;
   }
-  for (const PortForward &forward : user->forwards) {
+  for (const PortForward& forward : user->forwards) {
     PortBinding binding{.forward = forward, .host_address = user->host_address};
     absl::Status status;
     if (forward.host_port != 0) {
-      status = ports_->Reserve(user->host_address, forward.protocol,
-                               forward.host_port);
+      status = ports_->Reserve(user->host_address, forward.protocol, forward.host_port);
     } else {
-      absl::StatusOr<int> port =
-          ports_->Allocate(user->host_address, forward.protocol);
+      absl::StatusOr<int> port = ports_->Allocate(user->host_address, forward.protocol);
       status = port.status();
       binding.forward.host_port = port.value_or(0);
     }
     if (!status.ok()) {
       ReleasePorts(bindings);
-      return Annotate(status,
-                      StrCat("allocate host ports for ", spec.identity.name));
+      return Annotate(status, StrCat("allocate host ports for ", spec.identity.name));
     }
     bindings.push_back(std::move(binding));
   }
@@ -170,24 +155,21 @@ LibvirtVmDriver::AllocatePorts(const VmSpec &spec) {
 
 // For a domain of the same name that is ours and stopped: its uuid (libvirt
 // refuses a redefinition without it) after releasing its ports. "" when new.
-absl::StatusOr<std::string>
-LibvirtVmDriver::PrepareExisting(const VmSpec &spec) {
-  const std::string &name = spec.identity.name;
+absl::StatusOr<std::string> LibvirtVmDriver::PrepareExisting(const VmSpec& spec) {
+  const std::string& name = spec.identity.name;
   absl::StatusOr<std::pair<DomainHandle, DomainMetadata>> found = Lookup(name);
   if (absl::IsNotFound(found.status())) {
     NP_ASSIGN_OR_RETURN(ConnectHandle conn, Connection());
     DomainHandle other(virDomainLookupByName(conn.get(), name.c_str()));
     if (other != nullptr) {
       return absl::AlreadyExistsError(
-          StrCat("create domain ", name,
-                 ": a domain of that name exists and is not nanoplane's"));
+          StrCat("create domain ", name, ": a domain of that name exists and is not nanoplane's"));
     }
     return std::string();
   }
   NP_RETURN_IF_ERROR(found.status());
   if (virDomainIsActive(found->first.get()) == 1) {
-    return absl::AlreadyExistsError(
-        StrCat("create domain ", name, ": it is running"));
+    return absl::AlreadyExistsError(StrCat("create domain ", name, ": it is running"));
   }
   ReleasePorts(found->second.ports);
   char uuid[VIR_UUID_STRING_BUFLEN];
@@ -199,8 +181,8 @@ LibvirtVmDriver::PrepareExisting(const VmSpec &spec) {
 
 // A fresh qcow2 overlay over the base image: every boot starts from the image
 // (Nanos writes its log into the disk, so instances never share one).
-absl::StatusOr<std::string>
-LibvirtVmDriver::PrepareDisk(const VmSpec &spec, const std::string &dir) {
+absl::StatusOr<std::string> LibvirtVmDriver::PrepareDisk(const VmSpec& spec,
+                                                         const std::string& dir) {
   if (spec.base_image.empty()) {
     return std::string();
   }
@@ -208,20 +190,18 @@ LibvirtVmDriver::PrepareDisk(const VmSpec &spec, const std::string &dir) {
   std::error_code ec;
   fs::remove(overlay, ec);
   const std::string base = fs::absolute(spec.base_image).string();
-  NP_ASSIGN_OR_RETURN(CommandResult result,
-                      RunCommand({options_.qemu_img, "create", "-q", "-f",
-                                  "qcow2", "-F", "raw", "-b", base, overlay},
-                                 absl::Seconds(30)));
+  NP_ASSIGN_OR_RETURN(CommandResult result, RunCommand({options_.qemu_img, "create", "-q", "-f",
+                                                        "qcow2", "-F", "raw", "-b", base, overlay},
+                                                       absl::Seconds(30)));
   if (result.exit_code != 0) {
-    return absl::InternalError(StrCat("create overlay for ", spec.identity.name,
-                                      ": qemu-img: ", result.output));
+    return absl::InternalError(
+        StrCat("create overlay for ", spec.identity.name, ": qemu-img: ", result.output));
   }
   return overlay;
 }
 
-absl::Status LibvirtVmDriver::DefineAndStart(const VmSpec &spec,
-                                             const std::string &xml) {
-  const std::string &name = spec.identity.name;
+absl::Status LibvirtVmDriver::DefineAndStart(const VmSpec& spec, const std::string& xml) {
+  const std::string& name = spec.identity.name;
   NP_ASSIGN_OR_RETURN(ConnectHandle conn, Connection());
   DomainHandle domain(virDomainDefineXML(conn.get(), xml.c_str()));
   if (domain == nullptr) {
@@ -234,9 +214,9 @@ absl::Status LibvirtVmDriver::DefineAndStart(const VmSpec &spec,
   return absl::OkStatus();
 }
 
-absl::StatusOr<VmInfo> LibvirtVmDriver::Create(const VmSpec &spec) {
+absl::StatusOr<VmInfo> LibvirtVmDriver::Create(const VmSpec& spec) {
   NP_RETURN_IF_ERROR(Validate(spec));
-  const std::string &name = spec.identity.name;
+  const std::string& name = spec.identity.name;
   NP_ASSIGN_OR_RETURN(std::string uuid, PrepareExisting(spec));
   const std::string dir = StrCat(options_.state_dir, "/", name);
   NP_RETURN_IF_ERROR(MakeDirectory(dir));
@@ -257,13 +237,11 @@ absl::StatusOr<VmInfo> LibvirtVmDriver::Create(const VmSpec &spec) {
   // List shows it (stopped, reason failed) until it is deleted.
   NP_RETURN_IF_ERROR(DefineAndStart(spec, RenderDomainXml(spec, plan)));
   Log(LogLevel::kInfo, "started vm",
-      {{"instance", name},
-       {"accelerator", std::string(ToString(spec.accelerator))}});
+      {{"instance", name}, {"accelerator", std::string(ToString(spec.accelerator))}});
   return Get(name);
 }
 
-absl::Status LibvirtVmDriver::Stop(std::string_view name,
-                                   absl::Duration timeout) {
+absl::Status LibvirtVmDriver::Stop(std::string_view name, absl::Duration timeout) {
   NP_ASSIGN_OR_RETURN(auto found, Lookup(name));
   virDomainPtr domain = found.first.get();
   if (virDomainIsActive(domain) != 1) {
@@ -280,8 +258,7 @@ absl::Status LibvirtVmDriver::Stop(std::string_view name,
     }
     absl::SleepFor(absl::Milliseconds(50));
   }
-  Log(LogLevel::kInfo, "vm ignored ACPI shutdown; destroying",
-      {{"instance", std::string(name)}});
+  Log(LogLevel::kInfo, "vm ignored ACPI shutdown; destroying", {{"instance", std::string(name)}});
   return Destroy(name);
 }
 
@@ -290,18 +267,16 @@ absl::Status LibvirtVmDriver::Destroy(std::string_view name) {
   if (virDomainIsActive(found.first.get()) != 1) {
     return absl::OkStatus();
   }
-  if (virDomainDestroy(found.first.get()) != 0 &&
-      virDomainIsActive(found.first.get()) == 1) {
+  if (virDomainDestroy(found.first.get()) != 0 && virDomainIsActive(found.first.get()) == 1) {
     return LibvirtError(StrCat("destroy domain ", name));
   }
   return absl::OkStatus();
 }
 
-absl::Status LibvirtVmDriver::Delete(std::string_view name,
-                                     const DeleteOptions &options) {
+absl::Status LibvirtVmDriver::Delete(std::string_view name, const DeleteOptions& options) {
   NP_RETURN_IF_ERROR(Destroy(name));
   NP_ASSIGN_OR_RETURN(auto found, Lookup(name));
-  const DomainMetadata &md = found.second;
+  const DomainMetadata& md = found.second;
   if (virDomainUndefine(found.first.get()) != 0) {
     return LibvirtError(StrCat("undefine domain ", name));
   }
@@ -316,4 +291,4 @@ absl::Status LibvirtVmDriver::Delete(std::string_view name,
   return absl::OkStatus();
 }
 
-} // namespace nanoplane::agent
+}  // namespace nanoplane::agent

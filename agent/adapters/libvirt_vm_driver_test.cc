@@ -33,23 +33,22 @@ using ::testing::HasSubstr;
 
 constexpr absl::Duration kBootTimeout = absl::Seconds(60);
 
-} // namespace
+}  // namespace
 
-void PrintTo(const VmEvent &event, std::ostream *os) {
-  *os << "{" << event.name << " " << ToString(event.type) << " "
-      << ToString(event.stop_reason) << " exit=" << event.exit_code.value_or(-1)
-      << "}";
+void PrintTo(const VmEvent& event, std::ostream* os) {
+  *os << "{" << event.name << " " << ToString(event.type) << " " << ToString(event.stop_reason)
+      << " exit=" << event.exit_code.value_or(-1) << "}";
 }
 
 namespace {
 
 bool LibvirtAnswers() {
-  absl::StatusOr<CommandResult> result = RunCommand(
-      {"virsh", "-c", "qemu:///system", "version"}, absl::Seconds(20));
+  absl::StatusOr<CommandResult> result =
+      RunCommand({"virsh", "-c", "qemu:///system", "version"}, absl::Seconds(20));
   return result.ok() && result->exit_code == 0;
 }
 
-std::string ReadFile(const std::string &path) {
+std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream out;
   out << in.rdbuf();
@@ -57,7 +56,8 @@ std::string ReadFile(const std::string &path) {
 }
 
 // Polls `done` every 50 ms; true when it held before `timeout`.
-template <typename Pred> bool WaitFor(Pred done, absl::Duration timeout) {
+template <typename Pred>
+bool WaitFor(Pred done, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
     if (done()) {
@@ -78,10 +78,9 @@ std::string HttpGet(int port) {
   timeval timeout{.tv_sec = 2, .tv_usec = 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   std::string response;
-  if (connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) == 0) {
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
     const std::string request = "GET / HTTP/1.0\r\nHost: guest\r\n\r\n";
-    if (write(fd, request.data(), request.size()) ==
-        static_cast<ssize_t>(request.size())) {
+    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
       char buffer[4096];
       ssize_t n;
       while ((n = read(fd, buffer, sizeof(buffer))) > 0) {
@@ -94,18 +93,17 @@ std::string HttpGet(int port) {
 }
 
 class LibvirtVmDriverTest : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     if (!LibvirtAnswers()) {
-      GTEST_SKIP()
-          << "libvirtd does not answer on qemu:///system; start it with "
-             "scripts/libvirtd start (as root)";
+      GTEST_SKIP() << "libvirtd does not answer on qemu:///system; start it with "
+                      "scripts/libvirtd start (as root)";
     }
     static std::atomic<int> counter = 0;
     prefix_ = StrCat("np-test-", getpid(), "-", counter++);
     state_dir_ = StrCat("/tmp/", prefix_);
-    absl::StatusOr<testing::TestGuest> guest = testing::MakeTestGuest(
-        (fs::temp_directory_path() / "nanoplane-test-guest").string());
+    absl::StatusOr<testing::TestGuest> guest =
+        testing::MakeTestGuest((fs::temp_directory_path() / "nanoplane-test-guest").string());
     ASSERT_TRUE(guest.ok()) << guest.status();
     guest_ = *guest;
     driver_ = OpenDriver();
@@ -114,7 +112,7 @@ protected:
 
   void TearDown() override {
     if (driver_ != nullptr) {
-      for (const std::string &name : created_) {
+      for (const std::string& name : created_) {
         (void)driver_->Delete(name, {.remove_console_log = true});
       }
     }
@@ -141,13 +139,12 @@ protected:
                   .memory_bytes = 128 << 20,
                   .vcpus = 1,
                   .boot = testing::TestGuestBoot(guest_, args),
-                  .network = UserNetwork{.forwards = {{.name = "http",
-                                                       .guest_port = 8080}}},
+                  .network = UserNetwork{.forwards = {{.name = "http", .guest_port = 8080}}},
                   .accelerator = DetectAccelerator()};
   }
 
   // Waits until the VM is no longer running; its final info.
-  VmInfo WaitStopped(const std::string &name) {
+  VmInfo WaitStopped(const std::string& name) {
     VmInfo info;
     EXPECT_TRUE(WaitFor(
         [&] {
@@ -179,8 +176,7 @@ TEST_F(LibvirtVmDriverTest, BootsServesHttpIsAdoptedAndStopsGracefully) {
 
   ASSERT_TRUE(WaitFor(
       [&] {
-        return ReadFile(created->console_log).find(testing::kTestGuestMarker) !=
-               std::string::npos;
+        return ReadFile(created->console_log).find(testing::kTestGuestMarker) != std::string::npos;
       },
       kBootTimeout))
       << ReadFile(created->console_log);
@@ -196,8 +192,7 @@ TEST_F(LibvirtVmDriverTest, BootsServesHttpIsAdoptedAndStopsGracefully) {
   EXPECT_THAT(response, HasSubstr("200 OK"));
   std::printf("test guest (%s): create to marker %s, create to HTTP ready %s\n",
               std::string(ToString(spec.accelerator)).c_str(),
-              absl::FormatDuration(to_marker).c_str(),
-              absl::FormatDuration(to_http).c_str());
+              absl::FormatDuration(to_marker).c_str(), absl::FormatDuration(to_http).c_str());
 
   // A new driver object finds the domain again by its metadata.
   std::unique_ptr<LibvirtVmDriver> adopter = OpenDriver();
@@ -205,7 +200,7 @@ TEST_F(LibvirtVmDriverTest, BootsServesHttpIsAdoptedAndStopsGracefully) {
   absl::StatusOr<std::vector<VmInfo>> listed = adopter->List();
   ASSERT_TRUE(listed.ok()) << listed.status();
   std::vector<VmInfo> ours;
-  for (const VmInfo &vm : *listed) {
+  for (const VmInfo& vm : *listed) {
     if (vm.identity.name == spec.identity.name) {
       ours.push_back(vm);
     }
@@ -222,11 +217,9 @@ TEST_F(LibvirtVmDriverTest, BootsServesHttpIsAdoptedAndStopsGracefully) {
   absl::StatusOr<VmInfo> stopped = adopter->Get(spec.identity.name);
   ASSERT_TRUE(stopped.ok()) << stopped.status();
   EXPECT_EQ(stopped->state, VmState::kShutOff);
-  EXPECT_EQ(stopped->stop_reason, StopReason::kShutdown)
-      << "ACPI shutdown was not graceful";
+  EXPECT_EQ(stopped->stop_reason, StopReason::kShutdown) << "ACPI shutdown was not graceful";
   EXPECT_LT(absl::Now() - stop_start, absl::Seconds(30));
-  EXPECT_THAT(ReadFile(created->console_log),
-              HasSubstr("np-test-guest: power button"));
+  EXPECT_THAT(ReadFile(created->console_log), HasSubstr("np-test-guest: power button"));
 }
 
 TEST_F(LibvirtVmDriverTest, ReportsExitCodeThroughIsaDebugExit) {
@@ -239,7 +232,7 @@ TEST_F(LibvirtVmDriverTest, ReportsExitCodeThroughIsaDebugExit) {
   };
   auto seen = std::make_shared<Seen>();
   ASSERT_TRUE(driver_
-                  ->Watch([seen](const VmEvent &event) {
+                  ->Watch([seen](const VmEvent& event) {
                     absl::MutexLock lock(&seen->mu);
                     seen->events.push_back(event);
                   })
@@ -254,19 +247,16 @@ TEST_F(LibvirtVmDriverTest, ReportsExitCodeThroughIsaDebugExit) {
   ASSERT_TRUE(WaitFor(
       [&] {
         absl::MutexLock lock(&seen->mu);
-        return std::any_of(seen->events.begin(), seen->events.end(),
-                           [&](const VmEvent &e) {
-                             return e.name == spec.identity.name &&
-                                    e.type == VmEventType::kStopped;
-                           });
+        return std::any_of(seen->events.begin(), seen->events.end(), [&](const VmEvent& e) {
+          return e.name == spec.identity.name && e.type == VmEventType::kStopped;
+        });
       },
       absl::Seconds(10)));
   absl::MutexLock lock(&seen->mu);
   std::vector<VmEvent> stops;
-  for (const VmEvent &event : seen->events) {
+  for (const VmEvent& event : seen->events) {
     // Other tests' guests (in parallel processes) are nanoplane's too.
-    if (event.name == spec.identity.name &&
-        event.type == VmEventType::kStopped) {
+    if (event.name == spec.identity.name && event.type == VmEventType::kStopped) {
       stops.push_back(event);
     }
   }
@@ -302,19 +292,15 @@ TEST_F(LibvirtVmDriverTest, DeleteRemovesOverlayAndStateButKeepsConsoleLog) {
 
   // Redefining a stopped domain of the same name reuses it.
   ASSERT_TRUE(driver_->Destroy(spec.identity.name).ok());
-  EXPECT_EQ(driver_->Get(spec.identity.name)->stop_reason,
-            StopReason::kDestroyed);
+  EXPECT_EQ(driver_->Get(spec.identity.name)->stop_reason, StopReason::kDestroyed);
   ASSERT_TRUE(driver_->Create(spec).ok());
-  EXPECT_EQ(driver_->Create(spec).status().code(),
-            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(driver_->Create(spec).status().code(), absl::StatusCode::kAlreadyExists);
 
   ASSERT_TRUE(driver_->Delete(spec.identity.name, {}).ok());
   EXPECT_FALSE(fs::exists(dir));
   EXPECT_TRUE(fs::exists(created->console_log));
-  EXPECT_EQ(driver_->Get(spec.identity.name).status().code(),
-            absl::StatusCode::kNotFound);
-  EXPECT_EQ(driver_->Delete(spec.identity.name, {}).code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(driver_->Get(spec.identity.name).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(driver_->Delete(spec.identity.name, {}).code(), absl::StatusCode::kNotFound);
   fs::remove(base);
 }
 
@@ -323,17 +309,16 @@ TEST_F(LibvirtVmDriverTest, NeverListsOrTouchesForeignDomains) {
   const std::string xml_path = StrCat(state_dir_, "-foreign.xml");
   {
     std::ofstream out(xml_path);
-    out << "<domain type='qemu'><name>" << name
-        << "</name><memory unit='MiB'>64</memory>"
+    out << "<domain type='qemu'><name>" << name << "</name><memory unit='MiB'>64</memory>"
         << "<os><type arch='x86_64' machine='q35'>hvm</type></os></domain>\n";
   }
-  absl::StatusOr<CommandResult> defined = RunCommand(
-      {"virsh", "-c", "qemu:///system", "define", xml_path}, absl::Seconds(30));
+  absl::StatusOr<CommandResult> defined =
+      RunCommand({"virsh", "-c", "qemu:///system", "define", xml_path}, absl::Seconds(30));
   ASSERT_TRUE(defined.ok() && defined->exit_code == 0) << defined->output;
 
   absl::StatusOr<std::vector<VmInfo>> listed = driver_->List();
   ASSERT_TRUE(listed.ok()) << listed.status();
-  for (const VmInfo &vm : *listed) {
+  for (const VmInfo& vm : *listed) {
     EXPECT_NE(vm.identity.name, name);
   }
   EXPECT_EQ(driver_->Get(name).status().code(), absl::StatusCode::kNotFound);
@@ -342,15 +327,12 @@ TEST_F(LibvirtVmDriverTest, NeverListsOrTouchesForeignDomains) {
   VmSpec spec = GuestSpec("unused", "np.mode=idle");
   spec.identity.name = name;
   created_.pop_back();
-  EXPECT_EQ(driver_->Create(spec).status().code(),
-            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(driver_->Create(spec).status().code(), absl::StatusCode::kAlreadyExists);
 
-  absl::StatusOr<CommandResult> still = RunCommand(
-      {"virsh", "-c", "qemu:///system", "dominfo", name}, absl::Seconds(30));
-  EXPECT_TRUE(still.ok() && still->exit_code == 0)
-      << "the foreign domain was removed";
-  (void)RunCommand({"virsh", "-c", "qemu:///system", "undefine", name},
-                   absl::Seconds(30));
+  absl::StatusOr<CommandResult> still =
+      RunCommand({"virsh", "-c", "qemu:///system", "dominfo", name}, absl::Seconds(30));
+  EXPECT_TRUE(still.ok() && still->exit_code == 0) << "the foreign domain was removed";
+  (void)RunCommand({"virsh", "-c", "qemu:///system", "undefine", name}, absl::Seconds(30));
   fs::remove(xml_path);
 }
 
@@ -367,13 +349,12 @@ TEST_F(LibvirtVmDriverTest, AnotherStateDirectorysDomainsAreInvisible) {
 
   absl::StatusOr<std::vector<VmInfo>> listed = (*other)->List();
   ASSERT_TRUE(listed.ok()) << listed.status();
-  for (const VmInfo &vm : *listed) {
+  for (const VmInfo& vm : *listed) {
     EXPECT_NE(vm.identity.name, spec.identity.name);
   }
-  const std::string &name = spec.identity.name;
+  const std::string& name = spec.identity.name;
   EXPECT_EQ((*other)->Get(name).status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ((*other)->Stop(name, absl::Seconds(1)).code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ((*other)->Stop(name, absl::Seconds(1)).code(), absl::StatusCode::kNotFound);
   EXPECT_EQ((*other)->Delete(name, {}).code(), absl::StatusCode::kNotFound);
 
   absl::StatusOr<VmInfo> still = driver_->Get(name);
@@ -384,5 +365,5 @@ TEST_F(LibvirtVmDriverTest, AnotherStateDirectorysDomainsAreInvisible) {
   fs::remove_all(other_dir, ec);
 }
 
-} // namespace
-} // namespace nanoplane::agent
+}  // namespace
+}  // namespace nanoplane::agent

@@ -18,7 +18,7 @@ namespace {
 
 constexpr size_t kDomainLogTail = 64 * 1024;
 
-std::optional<absl::Time> FileTime(const std::string &path) {
+std::optional<absl::Time> FileTime(const std::string& path) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) {
     return std::nullopt;
@@ -28,7 +28,7 @@ std::optional<absl::Time> FileTime(const std::string &path) {
 
 // The neighbour table's entry for one of the domain's NICs.
 std::string GuestAddressFromArp(virDomainPtr domain) {
-  char *xml = virDomainGetXMLDesc(domain, 0);
+  char* xml = virDomainGetXMLDesc(domain, 0);
   if (xml == nullptr) {
     return "";
   }
@@ -40,9 +40,9 @@ std::string GuestAddressFromArp(virDomainPtr domain) {
 // The first IPv4 address known for a bridged guest: from the libvirt
 // network's DHCP leases, else libvirt's ARP source, else ours.
 std::string GuestAddress(virDomainPtr domain) {
-  for (unsigned int source : {VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE,
-                              VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP}) {
-    virDomainInterfacePtr *ifaces = nullptr;
+  for (unsigned int source :
+       {VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP}) {
+    virDomainInterfacePtr* ifaces = nullptr;
     int count = virDomainInterfaceAddresses(domain, &ifaces, source, 0);
     std::string address;
     for (int i = 0; i < count; ++i) {
@@ -61,7 +61,7 @@ std::string GuestAddress(virDomainPtr domain) {
   return GuestAddressFromArp(domain);
 }
 
-} // namespace
+}  // namespace
 
 absl::StatusOr<ConnectHandle> LibvirtVmDriver::Connection() {
   absl::MutexLock lock(&mu_);
@@ -80,18 +80,16 @@ absl::StatusOr<ConnectHandle> LibvirtVmDriver::Connection() {
   return ConnectHandle(conn_.get());
 }
 
-absl::StatusOr<std::pair<DomainHandle, DomainMetadata>>
-LibvirtVmDriver::Lookup(std::string_view name) {
+absl::StatusOr<std::pair<DomainHandle, DomainMetadata>> LibvirtVmDriver::Lookup(
+    std::string_view name) {
   const std::string context = StrCat("look up domain ", name);
   NP_ASSIGN_OR_RETURN(ConnectHandle conn, Connection());
-  DomainHandle domain(
-      virDomainLookupByName(conn.get(), std::string(name).c_str()));
+  DomainHandle domain(virDomainLookupByName(conn.get(), std::string(name).c_str()));
   if (domain == nullptr) {
     return LibvirtError(context);
   }
-  char *xml =
-      virDomainGetMetadata(domain.get(), VIR_DOMAIN_METADATA_ELEMENT,
-                           kMetadataNamespace, VIR_DOMAIN_AFFECT_CURRENT);
+  char* xml = virDomainGetMetadata(domain.get(), VIR_DOMAIN_METADATA_ELEMENT, kMetadataNamespace,
+                                   VIR_DOMAIN_AFFECT_CURRENT);
   if (xml == nullptr) {
     if (LastLibvirtErrorIs(VIR_ERR_NO_DOMAIN_METADATA)) {
       return absl::NotFoundError(StrCat(context, ": not a nanoplane domain"));
@@ -101,20 +99,17 @@ LibvirtVmDriver::Lookup(std::string_view name) {
   absl::StatusOr<DomainMetadata> metadata = ParseMetadata(xml);
   free(xml);
   if (!metadata.ok()) {
-    return absl::NotFoundError(
-        StrCat(context, ": ", metadata.status().message()));
+    return absl::NotFoundError(StrCat(context, ": ", metadata.status().message()));
   }
   // Agents on one host (or tests beside an agent) each see only their own.
   if (!InStateDir(*metadata)) {
-    return absl::NotFoundError(StrCat(context,
-                                      ": belongs to the agent with state dir ",
-                                      metadata->state_dir));
+    return absl::NotFoundError(
+        StrCat(context, ": belongs to the agent with state dir ", metadata->state_dir));
   }
   return std::make_pair(std::move(domain), *std::move(metadata));
 }
 
-absl::StatusOr<VmInfo> LibvirtVmDriver::Describe(virDomainPtr domain,
-                                                 const DomainMetadata &md) {
+absl::StatusOr<VmInfo> LibvirtVmDriver::Describe(virDomainPtr domain, const DomainMetadata& md) {
   int state = 0;
   int reason = 0;
   if (virDomainGetState(domain, &state, &reason, 0) != 0) {
@@ -125,39 +120,33 @@ absl::StatusOr<VmInfo> LibvirtVmDriver::Describe(virDomainPtr domain,
               .accelerator = md.accelerator,
               .console_log = md.console_log};
   switch (state) {
-  case VIR_DOMAIN_RUNNING:
-  case VIR_DOMAIN_BLOCKED:
-  case VIR_DOMAIN_SHUTDOWN: // shutting down, still running
-    info.state = VmState::kRunning;
-    break;
-  case VIR_DOMAIN_PAUSED:
-  case VIR_DOMAIN_PMSUSPENDED:
-    // A panicked guest stays paused until libvirt carries out on_crash.
-    info.state = reason == VIR_DOMAIN_PAUSED_CRASHED ? VmState::kCrashed
-                                                     : VmState::kPaused;
-    info.stop_reason = reason == VIR_DOMAIN_PAUSED_CRASHED
-                           ? StopReason::kCrashed
-                           : StopReason::kNone;
-    break;
-  case VIR_DOMAIN_CRASHED:
-    info.state = VmState::kCrashed;
-    info.stop_reason = StopReason::kCrashed;
-    break;
-  default: {
-    const std::string log_path =
-        StrCat(options_.domain_log_dir, "/", md.identity.name, ".log");
-    StopClassification stop =
-        ClassifyShutoff(reason, md.debug_exit,
-                        ParseDomainLog(ReadFileTail(log_path, kDomainLogTail)));
-    info.state = stop.reason == StopReason::kCrashed ? VmState::kCrashed
-                                                     : VmState::kShutOff;
-    info.stop_reason = stop.reason;
-    info.exit_code = stop.exit_code;
-  }
+    case VIR_DOMAIN_RUNNING:
+    case VIR_DOMAIN_BLOCKED:
+    case VIR_DOMAIN_SHUTDOWN:  // shutting down, still running
+      info.state = VmState::kRunning;
+      break;
+    case VIR_DOMAIN_PAUSED:
+    case VIR_DOMAIN_PMSUSPENDED:
+      // A panicked guest stays paused until libvirt carries out on_crash.
+      info.state = reason == VIR_DOMAIN_PAUSED_CRASHED ? VmState::kCrashed : VmState::kPaused;
+      info.stop_reason =
+          reason == VIR_DOMAIN_PAUSED_CRASHED ? StopReason::kCrashed : StopReason::kNone;
+      break;
+    case VIR_DOMAIN_CRASHED:
+      info.state = VmState::kCrashed;
+      info.stop_reason = StopReason::kCrashed;
+      break;
+    default: {
+      const std::string log_path = StrCat(options_.domain_log_dir, "/", md.identity.name, ".log");
+      StopClassification stop = ClassifyShutoff(
+          reason, md.debug_exit, ParseDomainLog(ReadFileTail(log_path, kDomainLogTail)));
+      info.state = stop.reason == StopReason::kCrashed ? VmState::kCrashed : VmState::kShutOff;
+      info.stop_reason = stop.reason;
+      info.exit_code = stop.exit_code;
+    }
   }
   if (info.state == VmState::kRunning || info.state == VmState::kPaused) {
-    info.started_at =
-        FileTime(StrCat(options_.pid_dir, "/", md.identity.name, ".pid"));
+    info.started_at = FileTime(StrCat(options_.pid_dir, "/", md.identity.name, ".pid"));
     if (md.bridged) {
       info.address = GuestAddress(domain);
     }
@@ -173,7 +162,7 @@ absl::StatusOr<VmInfo> LibvirtVmDriver::Get(std::string_view name) {
 
 absl::StatusOr<std::vector<VmInfo>> LibvirtVmDriver::List() {
   NP_ASSIGN_OR_RETURN(ConnectHandle conn, Connection());
-  virDomainPtr *domains = nullptr;
+  virDomainPtr* domains = nullptr;
   int count = virConnectListAllDomains(conn.get(), &domains, 0);
   if (count < 0) {
     return LibvirtError("list domains");
@@ -186,7 +175,7 @@ absl::StatusOr<std::vector<VmInfo>> LibvirtVmDriver::List() {
   free(domains);
   std::sort(names.begin(), names.end());
   std::vector<VmInfo> infos;
-  for (const std::string &name : names) {
+  for (const std::string& name : names) {
     absl::StatusOr<VmInfo> info = Get(name);
     // Not ours, or undefined since the listing: either way not listed.
     if (info.ok()) {
@@ -198,7 +187,7 @@ absl::StatusOr<std::vector<VmInfo>> LibvirtVmDriver::List() {
   return infos;
 }
 
-void LibvirtVmDriver::Remember(const std::string &name, bool ours) {
+void LibvirtVmDriver::Remember(const std::string& name, bool ours) {
   absl::MutexLock lock(&mu_);
   if (ours) {
     known_.insert(name);
@@ -207,7 +196,7 @@ void LibvirtVmDriver::Remember(const std::string &name, bool ours) {
   }
 }
 
-std::optional<VmEvent> LibvirtVmDriver::Resolve(const RawDomainEvent &raw) {
+std::optional<VmEvent> LibvirtVmDriver::Resolve(const RawDomainEvent& raw) {
   std::optional<VmEventType> type = EventTypeFor(raw.event);
   if (!type.has_value()) {
     return std::nullopt;
@@ -215,14 +204,12 @@ std::optional<VmEvent> LibvirtVmDriver::Resolve(const RawDomainEvent &raw) {
   VmEvent event{.name = raw.name, .type = *type};
   if (*type == VmEventType::kUndefined) {
     absl::MutexLock lock(&mu_);
-    return known_.erase(raw.name) > 0 ? std::optional<VmEvent>(event)
-                                      : std::nullopt;
+    return known_.erase(raw.name) > 0 ? std::optional<VmEvent>(event) : std::nullopt;
   }
   // The wrapper writes QEMU's status just after QEMU exits, which can be after
   // libvirt's stop event: give it a moment when the stop looks like a crash.
   for (int attempt = 0; attempt < 10; ++attempt) {
-    absl::StatusOr<std::pair<DomainHandle, DomainMetadata>> found =
-        Lookup(raw.name);
+    absl::StatusOr<std::pair<DomainHandle, DomainMetadata>> found = Lookup(raw.name);
     if (!found.ok()) {
       return std::nullopt;
     }
@@ -233,8 +220,7 @@ std::optional<VmEvent> LibvirtVmDriver::Resolve(const RawDomainEvent &raw) {
     }
     event.stop_reason = info->stop_reason;
     event.exit_code = info->exit_code;
-    if (*type != VmEventType::kStopped ||
-        info->stop_reason != StopReason::kCrashed ||
+    if (*type != VmEventType::kStopped || info->stop_reason != StopReason::kCrashed ||
         !found->second.debug_exit) {
       break;
     }
@@ -254,8 +240,8 @@ absl::Status LibvirtVmDriver::Watch(VmEventCallback callback) {
   }
   if (events_ == nullptr) {
     auto events = std::make_unique<LibvirtEventStream>(
-        [this](const RawDomainEvent &raw) { return Resolve(raw); },
-        [this](const VmEvent &event) {
+        [this](const RawDomainEvent& raw) { return Resolve(raw); },
+        [this](const VmEvent& event) {
           VmEventCallback watcher;
           {
             absl::MutexLock lock(&mu_);
@@ -272,4 +258,4 @@ absl::Status LibvirtVmDriver::Watch(VmEventCallback callback) {
   return events_->Subscribe(conn.get());
 }
 
-} // namespace nanoplane::agent
+}  // namespace nanoplane::agent

@@ -30,7 +30,8 @@ int FreePort(const std::string& host) {
 
 class CpprestEndpoints : public HttpEndpoints {
  public:
-  CpprestEndpoints(std::string address, HttpEndpointsOptions options, const MetricsRegistry& metrics)
+  CpprestEndpoints(std::string address, HttpEndpointsOptions options,
+                   const MetricsRegistry& metrics)
       : address_(std::move(address)),
         options_(std::move(options)),
         metrics_(metrics),
@@ -80,8 +81,8 @@ class CpprestEndpoints : public HttpEndpoints {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<HttpEndpoints>> HttpEndpoints::Start(HttpEndpointsOptions options,
-                                                                     const MetricsRegistry& metrics) {
+absl::StatusOr<std::unique_ptr<HttpEndpoints>> HttpEndpoints::Start(
+    HttpEndpointsOptions options, const MetricsRegistry& metrics) {
   size_t colon = options.address.rfind(':');
   if (colon == std::string::npos) {
     return absl::InvalidArgumentError(StrCat("\"", options.address, "\" is not HOST:PORT"));
@@ -92,8 +93,8 @@ absl::StatusOr<std::unique_ptr<HttpEndpoints>> HttpEndpoints::Start(HttpEndpoint
     return absl::InvalidArgumentError(StrCat("\"", options.address, "\" has no valid port"));
   }
   int chosen = *port == 0 ? FreePort(host) : static_cast<int>(*port);
-  auto endpoints = std::make_unique<CpprestEndpoints>(StrCat(host, ":", chosen), std::move(options),
-                                                      metrics);
+  auto endpoints =
+      std::make_unique<CpprestEndpoints>(StrCat(host, ":", chosen), std::move(options), metrics);
   absl::Status status = endpoints->Open();
   if (!status.ok()) {
     return status;

@@ -18,9 +18,10 @@ TEST(HttpEndpointsTest, ServesHealthReadinessAndMetrics) {
   MetricsRegistry metrics;
   metrics.AddCounter("nanoplane_test_total", "A test counter.").Increment();
   std::atomic<bool> ready{false};
-  auto endpoints = HttpEndpoints::Start(
-      {.address = "127.0.0.1:0", .ready = [&] { return ready ? "" : std::string("waiting for hosts"); }},
-      metrics);
+  auto endpoints =
+      HttpEndpoints::Start({.address = "127.0.0.1:0",
+                            .ready = [&] { return ready ? "" : std::string("waiting for hosts"); }},
+                           metrics);
   ASSERT_TRUE(endpoints.ok()) << endpoints.status();
   std::string address = (*endpoints)->address();
   EXPECT_EQ(Get(address, "/healthz"), std::make_pair(200, std::string("ok\n")));

@@ -79,40 +79,41 @@ struct TestAgent {
                      const std::string& ca_file = "") {
     link = *agent::GrpcControllerLink::Create(
         {.address = address, .ca_file = ca_file, .initial_backoff = 50ms, .max_backoff = 200ms});
-    link->Start({.hello =
-                     [this, token] {
-                       agent::v1::Hello hello;
-                       hello.set_host("host-a");
-                       hello.set_join_token(token);
-                       (*hello.mutable_labels())["zone"] = "a";
-                       hello.mutable_capacity()->set_memory_bytes(8LL << 30);
-                       hello.set_accelerator(agent::v1::TCG);
-                       for (const auto& name : instances) {
-                         hello.add_instances()->mutable_identity()->set_name(name);
-                       }
-                       return hello;
-                     },
-                 .on_assignment =
-                     [this](const agent::v1::Assignment& a) {
-                       std::lock_guard<std::mutex> guard(mutex);
-                       assignments.push_back(a);
-                     },
-                 .on_log_request =
-                     [](const agent::v1::LogRequest& request, std::shared_ptr<agent::LogSink> sink) {
-                       std::thread([request, sink] {
-                         if (request.instance() != "web-1") {
-                           sink->End("no instance " + request.instance());
-                           return;
-                         }
-                         sink->Send("hello ", 0);
-                         sink->Send("world\n", 6);
-                         while (request.follow() && !sink->cancelled()) {
-                           sink->Send("tick\n", 12);
-                           std::this_thread::sleep_for(10ms);
-                         }
-                         sink->End();
-                       }).detach();
-                     }});
+    link->Start(
+        {.hello =
+             [this, token] {
+               agent::v1::Hello hello;
+               hello.set_host("host-a");
+               hello.set_join_token(token);
+               (*hello.mutable_labels())["zone"] = "a";
+               hello.mutable_capacity()->set_memory_bytes(8LL << 30);
+               hello.set_accelerator(agent::v1::TCG);
+               for (const auto& name : instances) {
+                 hello.add_instances()->mutable_identity()->set_name(name);
+               }
+               return hello;
+             },
+         .on_assignment =
+             [this](const agent::v1::Assignment& a) {
+               std::lock_guard<std::mutex> guard(mutex);
+               assignments.push_back(a);
+             },
+         .on_log_request =
+             [](const agent::v1::LogRequest& request, std::shared_ptr<agent::LogSink> sink) {
+               std::thread([request, sink] {
+                 if (request.instance() != "web-1") {
+                   sink->End("no instance " + request.instance());
+                   return;
+                 }
+                 sink->Send("hello ", 0);
+                 sink->Send("world\n", 6);
+                 while (request.follow() && !sink->cancelled()) {
+                   sink->Send("tick\n", 12);
+                   std::this_thread::sleep_for(10ms);
+                 }
+                 sink->End();
+               }).detach();
+             }});
   }
   std::vector<agent::v1::Assignment> Assignments() {
     std::lock_guard<std::mutex> guard(mutex);
@@ -208,25 +209,28 @@ TEST(GrpcAgentHubTest, StreamsLogsFromTheAgentAndCancelsAFollow) {
   TestAgent agent(hub->address());
   ASSERT_TRUE(WaitFor([&] { return agent.link->connected(); }));
   std::string log;
-  ASSERT_TRUE(hub->StreamLogs("host-a", "web-1", 0, false, [&](std::string_view chunk) {
-                   log += chunk;
-                   return true;
-                 }).ok());
+  ASSERT_TRUE(hub->StreamLogs("host-a", "web-1", 0, false,
+                              [&](std::string_view chunk) {
+                                log += chunk;
+                                return true;
+                              })
+                  .ok());
   EXPECT_EQ(log, "hello world\n");
 
   int ticks = 0;
-  ASSERT_TRUE(hub->StreamLogs("host-a", "web-1", 0, true, [&](std::string_view chunk) {
-                   return chunk != "tick\n" || ++ticks < 3;
-                 }).ok());
+  ASSERT_TRUE(
+      hub->StreamLogs("host-a", "web-1", 0, true,
+                      [&](std::string_view chunk) { return chunk != "tick\n" || ++ticks < 3; })
+          .ok());
   EXPECT_EQ(ticks, 3);
 
-  absl::Status missing = hub->StreamLogs("host-a", "nope", 0, false, [](std::string_view) {
-    return true;
-  });
+  absl::Status missing =
+      hub->StreamLogs("host-a", "nope", 0, false, [](std::string_view) { return true; });
   EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound);
   EXPECT_NE(missing.message().find("no instance nope"), std::string::npos);
-  EXPECT_EQ(hub->StreamLogs("host-z", "web-1", 0, false, [](std::string_view) { return true; }).code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      hub->StreamLogs("host-z", "web-1", 0, false, [](std::string_view) { return true; }).code(),
+      absl::StatusCode::kNotFound);
 }
 
 TEST(GrpcAgentHubTest, ServesArtifactsByDigest) {
@@ -246,9 +250,10 @@ TEST(GrpcAgentHubTest, ServesArtifactsByDigest) {
 TEST(GrpcAgentHubTest, SpeaksTls) {
   std::string dir = testing::TempDir() + "/tls-" + std::to_string(::getpid());
   fs::create_directories(dir);
-  std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-                        "-addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout " + dir +
-                        "/key.pem -out " + dir + "/cert.pem 2>/dev/null";
+  std::string command =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout " +
+      dir + "/key.pem -out " + dir + "/cert.pem 2>/dev/null";
   ASSERT_EQ(std::system(command.c_str()), 0);
   auto hub = StartHub({.tls_cert_file = dir + "/cert.pem", .tls_key_file = dir + "/key.pem"});
   hub->Assign("host-a", {Instance("web-1")});

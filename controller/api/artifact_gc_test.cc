@@ -16,31 +16,27 @@ namespace {
 namespace pb = ::nanoplane::v1alpha1;
 
 class ArtifactGcTest : public ::testing::Test {
-protected:
-  void SetUp() override {
-    blobs_ = FsArtifactStore::Open(dir_.path() + "/artifacts").value();
-  }
+ protected:
+  void SetUp() override { blobs_ = FsArtifactStore::Open(dir_.path() + "/artifacts").value(); }
 
   // A stored blob of `content`; its digest.
-  std::string Blob(const std::string &content) {
+  std::string Blob(const std::string& content) {
     const std::string digest = Sha256Hex(content);
     auto writer = blobs_->StartPut(digest).value();
     EXPECT_TRUE(writer->Append(content).ok());
     EXPECT_TRUE(writer->Commit().ok());
-    EXPECT_TRUE(
-        store_.PutArtifact({.digest = digest, .size = int64_t(content.size())})
-            .ok());
+    EXPECT_TRUE(store_.PutArtifact({.digest = digest, .size = int64_t(content.size())}).ok());
     return digest;
   }
 
   // Applies "web" with its program from `digest` and records the template as
   // revision `number`, as the reconciler would.
-  void ApplyWeb(const std::string &digest, int64_t number) {
+  void ApplyWeb(const std::string& digest, int64_t number) {
     pb::Unikernel object;
     object.mutable_metadata()->set_name("web");
     object.mutable_metadata()->set_namespace_("default");
     object.mutable_metadata()->add_finalizers("nanoplane.dev/instances");
-    pb::UnikernelTemplate *tmpl = object.mutable_spec()->mutable_template_();
+    pb::UnikernelTemplate* tmpl = object.mutable_spec()->mutable_template_();
     tmpl->mutable_image()->set_program("/web");
     tmpl->mutable_image()->mutable_source()->set_sha256(digest);
     absl::StatusOr<pb::Unikernel> stored = store_.Get({.name = "web"});
@@ -62,8 +58,7 @@ protected:
   }
 
   std::vector<std::string> Collect(absl::Duration min_age) {
-    absl::StatusOr<ports::GcResult> result =
-        CollectArtifacts(store_, *blobs_, min_age);
+    absl::StatusOr<ports::GcResult> result = CollectArtifacts(store_, *blobs_, min_age);
     EXPECT_TRUE(result.ok()) << result.status();
     return result.ok() ? result->deleted : std::vector<std::string>{};
   }
@@ -80,14 +75,12 @@ TEST_F(ArtifactGcTest, KeepsWhatTheSpecOrARevisionNamesAndDeletesTheRest) {
   ApplyWeb(v1, 1);
   ApplyWeb(v2, 2);
 
-  EXPECT_EQ(ReferencedArtifacts(store_).value(),
-            (std::set<std::string>{v1, v2}));
+  EXPECT_EQ(ReferencedArtifacts(store_).value(), (std::set<std::string>{v1, v2}));
   // A young stray blob may be one the CLI is about to apply.
   EXPECT_TRUE(Collect(absl::Hours(1)).empty());
   EXPECT_EQ(Collect(absl::ZeroDuration()), std::vector<std::string>{stray});
   EXPECT_FALSE(blobs_->Has(stray).value());
-  EXPECT_EQ(store_.GetArtifact(stray).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_.GetArtifact(stray).status().code(), absl::StatusCode::kNotFound);
   // v1 is only in revision 1's template now, kept for `rollout undo`.
   EXPECT_TRUE(blobs_->Has(v1).value());
   EXPECT_TRUE(blobs_->Has(v2).value());
@@ -122,5 +115,5 @@ TEST_F(ArtifactGcTest, AnUndecodableRevisionStopsThePassRatherThanGuess) {
   EXPECT_TRUE(blobs_->Has(v1).value());
 }
 
-} // namespace
-} // namespace nanoplane::controller::api
+}  // namespace
+}  // namespace nanoplane::controller::api

@@ -63,7 +63,8 @@ absl::Status WriteData(archive* reader, const std::string& archive_path, const s
       break;
     }
     if (r != ARCHIVE_OK) {
-      status = EntryError(archive_path, entry, StrCat("is corrupt: ", archive_error_string(reader)));
+      status =
+          EntryError(archive_path, entry, StrCat("is corrupt: ", archive_error_string(reader)));
       break;
     }
     total += size;
@@ -181,8 +182,8 @@ absl::Status ExtractArchive(const std::string& archive_path, const std::string& 
           StrCat(archive_path, ": corrupt archive: ", archive_error_string(reader.get())));
     }
     if (++entries > limits.max_entries) {
-      return absl::InvalidArgumentError(StrCat(archive_path, ": more than ", limits.max_entries,
-                                               " entries"));
+      return absl::InvalidArgumentError(
+          StrCat(archive_path, ": more than ", limits.max_entries, " entries"));
     }
     absl::Status status = ExtractEntry(reader.get(), entry, archive_path, dest, total, limits);
     if (!status.ok()) {

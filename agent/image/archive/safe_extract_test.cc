@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include "agent/image/archive/test_tar.h"
-
 #include <filesystem>
 #include <fstream>
+
+#include "agent/image/archive/test_tar.h"
 
 namespace nanoplane::image {
 namespace {
@@ -23,8 +23,9 @@ std::string WriteTar(const std::string& name, const std::vector<Entry>& entries)
 class SafeExtractTest : public testing::Test {
  protected:
   void SetUp() override {
-    dest_ = fs::path(testing::TempDir()) / ("extract-" + std::to_string(::getpid()) + "-" +
-                                           testing::UnitTest::GetInstance()->current_test_info()->name());
+    dest_ = fs::path(testing::TempDir()) /
+            ("extract-" + std::to_string(::getpid()) + "-" +
+             testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dest_);
     fs::create_directories(dest_);
   }

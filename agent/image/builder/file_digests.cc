@@ -16,8 +16,9 @@ absl::StatusOr<std::string> FileDigests::Of(const std::string& path) {
     std::string message = StrCat(path, ": ", std::strerror(errno));
     return errno == ENOENT ? absl::NotFoundError(message) : absl::InternalError(message);
   }
-  StatKey key{st.st_dev, st.st_ino, static_cast<uint64_t>(st.st_size), st.st_mtim.tv_sec,
-              st.st_mtim.tv_nsec, st.st_ctim.tv_sec, st.st_ctim.tv_nsec};
+  StatKey key{st.st_dev,         st.st_ino,          static_cast<uint64_t>(st.st_size),
+              st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_ctim.tv_sec,
+              st.st_ctim.tv_nsec};
   {
     std::lock_guard<std::mutex> guard(mutex_);
     auto it = digests_.find(path);

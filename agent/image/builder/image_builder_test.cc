@@ -27,12 +27,14 @@ std::string ReadAll(const std::string& path) {
 class ImageBuilderTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(testing::TempDir()) / ("builder-" + std::to_string(::getpid()) + "-" +
-                                           testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::path(testing::TempDir()) /
+           ("builder-" + std::to_string(::getpid()) + "-" +
+            testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     WriteFakeRelease((dir_ / "release").string());
     releases_ = std::make_unique<ReleaseStore>(
-        ReleaseStoreOptions{.release_dir = (dir_ / "release").string(), .url_template = ""}, nullptr);
+        ReleaseStoreOptions{.release_dir = (dir_ / "release").string(), .url_template = ""},
+        nullptr);
     cache_ = std::make_unique<ImageCache>(ImageCacheOptions{.dir = (dir_ / "images").string()});
     builder_ = std::make_unique<ImageBuilder>(*releases_, *cache_);
   }

@@ -109,17 +109,17 @@ class Planner {
   }
 
   absl::Status AddBoot() {
-    plan_.boot["/kernel"] = {.kind = Kind::kFile, .host_path = release_.kernel().string(),
-                             .origin = "Nanos kernel"};
+    plan_.boot["/kernel"] = {
+        .kind = Kind::kFile, .host_path = release_.kernel().string(), .origin = "Nanos kernel"};
     for (const std::string& klib : request_.klibs) {
       fs::path path = release_.klibs() / klib;
       std::error_code ec;
       if (!fs::is_regular_file(path, ec)) {
-        return absl::FailedPreconditionError(
-            StrCat("klib \"", klib, "\" is not in Nanos ", release_.version, " (", path.string(), ")"));
+        return absl::FailedPreconditionError(StrCat("klib \"", klib, "\" is not in Nanos ",
+                                                    release_.version, " (", path.string(), ")"));
       }
-      plan_.boot["/klib/" + klib] = {.kind = Kind::kFile, .host_path = path.string(),
-                                     .origin = "klib " + klib};
+      plan_.boot["/klib/" + klib] = {
+          .kind = Kind::kFile, .host_path = path.string(), .origin = "klib " + klib};
     }
     return absl::OkStatus();
   }
@@ -127,7 +127,8 @@ class Planner {
   void AddGenerated() {
     Put("/etc/resolv.conf", {.kind = Kind::kFile, .content = kResolvConf, .origin = "generated"});
     if (request_.ssl_certs) {
-      Put(kCaBundle, {.kind = Kind::kFile, .host_path = HostPath(request_, kCaBundle),
+      Put(kCaBundle, {.kind = Kind::kFile,
+                      .host_path = HostPath(request_, kCaBundle),
                       .origin = "ssl certificates"});
     }
   }
@@ -145,8 +146,8 @@ class Planner {
         return absl::OkStatus();
       }
     }
-    std::string source = request_.program_source.empty() ? HostPath(request_, program)
-                                                         : request_.program_source;
+    std::string source =
+        request_.program_source.empty() ? HostPath(request_, program) : request_.program_source;
     WalkOptions options;
     options.root = request_.host_root;
     for (const auto& [name, value] : request_.env) {
@@ -175,20 +176,24 @@ class Planner {
       }
       std::string origin = "library of " + program;
       if (entry.kind == ImageEntry::Kind::kSymlink) {
-        Put(entry.image_path, {.kind = Kind::kSymlink, .link_target = entry.link_target, .origin = origin});
+        Put(entry.image_path,
+            {.kind = Kind::kSymlink, .link_target = entry.link_target, .origin = origin});
       } else {
-        Put(entry.image_path, {.kind = Kind::kFile, .host_path = entry.host_path, .origin = origin});
+        Put(entry.image_path,
+            {.kind = Kind::kFile, .host_path = entry.host_path, .origin = origin});
       }
     }
     std::string ld_cache = HostPath(request_, "/etc/ld.so.cache");
     std::error_code ec;
     if (dynamic && fs::is_regular_file(ld_cache, ec)) {
-      Put("/etc/ld.so.cache", {.kind = Kind::kFile, .host_path = ld_cache, .origin = "ld.so.cache"});
+      Put("/etc/ld.so.cache",
+          {.kind = Kind::kFile, .host_path = ld_cache, .origin = "ld.so.cache"});
     }
     std::string real = fs::canonical(source, ec).string();
     program_path_ = ResolveParents(program);
     Put(program, {.kind = Kind::kFile, .host_path = ec ? source : real, .origin = "program"});
-    Put("/proc/self/exe", {.kind = Kind::kSymlink, .link_target = program_path_, .origin = "program"});
+    Put("/proc/self/exe",
+        {.kind = Kind::kSymlink, .link_target = program_path_, .origin = "program"});
     return absl::OkStatus();
   }
 
@@ -204,7 +209,8 @@ class Planner {
       // Lexically: fs::relative would follow a symlink to where it points.
       std::string image_path = base + "/" + it->path().lexically_relative(host_dir).string();
       if (it->is_symlink()) {
-        Put(image_path, {.kind = Kind::kSymlink, .link_target = fs::read_symlink(it->path()).string(),
+        Put(image_path, {.kind = Kind::kSymlink,
+                         .link_target = fs::read_symlink(it->path()).string(),
                          .origin = origin});
       } else if (it->is_directory()) {
         Put(image_path, {.kind = Kind::kDirectory, .origin = origin});
@@ -291,8 +297,9 @@ absl::StatusOr<TfsTree> TreeOf(const std::map<std::string, PlannedEntry>& entrie
         status = tree.AddSymlink(path, entry.link_target);
         break;
       case Kind::kFile:
-        status = tree.AddFile(path, entry.host_path.empty() ? FileSource::Bytes(entry.content)
-                                                            : FileSource::HostPath(entry.host_path));
+        status =
+            tree.AddFile(path, entry.host_path.empty() ? FileSource::Bytes(entry.content)
+                                                       : FileSource::HostPath(entry.host_path));
         break;
     }
     if (!status.ok() && status.code() != absl::StatusCode::kAlreadyExists) {
@@ -341,8 +348,9 @@ std::string ManifestText(const ImagePlan& plan) {
     } else if (entry.kind == Kind::kDirectory) {
       node.Set("children", Value(Tuple{}));
     } else {
-      std::string host = entry.host_path.empty() ? StrCat("<inline ", entry.content.size(), " bytes>")
-                                                 : entry.host_path;
+      std::string host = entry.host_path.empty()
+                             ? StrCat("<inline ", entry.content.size(), " bytes>")
+                             : entry.host_path;
       node.Set("contents", Value(Tuple{{"host", Value(host)}}));
     }
     if (Value* existing = dir->Find(parts.back()); existing == nullptr || !existing->is_tuple()) {
@@ -416,8 +424,8 @@ absl::StatusOr<std::string> ImageKey(const ImagePlan& plan, FileDigests& digests
   };
   NP_RETURN_IF_ERROR(hash_entries("boot", plan.boot));
   NP_RETURN_IF_ERROR(hash_entries("root", plan.root));
-  hasher.Update(StrCat("manifest ", FormatTuple(plan.manifest), "\nsize ", plan.base_volume_size,
-                       "\n"));
+  hasher.Update(
+      StrCat("manifest ", FormatTuple(plan.manifest), "\nsize ", plan.base_volume_size, "\n"));
   return hasher.HexDigest();
 }
 

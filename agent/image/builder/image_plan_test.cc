@@ -16,8 +16,9 @@ using Kind = PlannedEntry::Kind;
 class ImagePlanTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(testing::TempDir()) / ("plan-" + std::to_string(::getpid()) + "-" +
-                                           testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::path(testing::TempDir()) /
+           ("plan-" + std::to_string(::getpid()) + "-" +
+            testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "release/klibs");
     std::ofstream(dir_ / "release/kernel.img") << "kernel";
@@ -84,7 +85,8 @@ TEST_F(ImagePlanTest, PlacesFilesDirsAndMapDirs) {
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->root.at("/etc/app/config.json").origin, "files[0]");
   EXPECT_EQ(plan->root.at("/etc/motd").content, "hello\n");
-  EXPECT_EQ(plan->root.at("/srv/www/css/site.css").host_path, (dir_ / "static/css/site.css").string());
+  EXPECT_EQ(plan->root.at("/srv/www/css/site.css").host_path,
+            (dir_ / "static/css/site.css").string());
   EXPECT_EQ(plan->root.at("/srv/www/style.css").kind, Kind::kSymlink);
   EXPECT_EQ(plan->root.at("/srv/www/style.css").link_target, "css/site.css");
   EXPECT_EQ(plan->root.at("/srv/www/css").kind, Kind::kDirectory);
@@ -93,7 +95,8 @@ TEST_F(ImagePlanTest, PlacesFilesDirsAndMapDirs) {
 TEST_F(ImagePlanTest, ErrorsNameTheInputAtFault) {
   BuildRequest request = Request("/bin/ls");
   request.klibs = {"nope"};
-  EXPECT_NE(PlanImage(request, release_).status().message().find("klib \"nope\""), std::string::npos);
+  EXPECT_NE(PlanImage(request, release_).status().message().find("klib \"nope\""),
+            std::string::npos);
 
   std::ofstream(dir_ / "script.sh") << "#!/bin/sh\necho hi\n";
   request = Request("/app");
@@ -105,8 +108,9 @@ TEST_F(ImagePlanTest, ErrorsNameTheInputAtFault) {
   request = Request("/bin/ls");
   request.files = {{"/usr/bin/ls/x", "", "below a file"}};
   plan = PlanImage(request, release_);
-  EXPECT_NE(plan.status().message().find("/usr/bin/ls/x (files[0]) lies below /usr/bin/ls (program)"),
-            std::string::npos)
+  EXPECT_NE(
+      plan.status().message().find("/usr/bin/ls/x (files[0]) lies below /usr/bin/ls (program)"),
+      std::string::npos)
       << plan.status();
 
   request = Request("/bin/ls");

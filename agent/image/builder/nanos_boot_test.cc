@@ -52,7 +52,8 @@ int FreePort() {
 // One HTTP GET on 127.0.0.1; empty when nothing answers.
 std::string HttpGet(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{.sin_family = AF_INET, .sin_port = htons(static_cast<uint16_t>(port)),
+  sockaddr_in addr{.sin_family = AF_INET,
+                   .sin_port = htons(static_cast<uint16_t>(port)),
                    .sin_addr = {htonl(INADDR_LOOPBACK)}};
   timeval timeout{.tv_sec = 2, .tv_usec = 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
@@ -90,7 +91,8 @@ class NanosBootTest : public testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  std::string Compile(const std::string& name, const std::string& source, const std::string& flags) {
+  std::string Compile(const std::string& name, const std::string& source,
+                      const std::string& flags) {
     fs::path c = dir_ / (name + ".c");
     std::ofstream(c) << source;
     std::string out = (dir_ / name).string();
@@ -114,16 +116,32 @@ class NanosBootTest : public testing::Test {
     fs::path disk = dir_ / "disk.img";
     fs::copy_file(image, disk, fs::copy_options::overwrite_existing);
     fs::path console = dir_ / "console.log";
-    std::vector<std::string> args = {
-        "qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-m", "512", "-display", "none",
-        "-no-reboot", "-serial", "file:" + console.string(), "-drive",
-        "if=none,id=hd0,format=raw,file=" + disk.string(), "-device", "virtio-scsi-pci,id=scsi0",
-        "-device", "scsi-hd,bus=scsi0.0,drive=hd0", "-device", "isa-debug-exit"};
+    std::vector<std::string> args = {"qemu-system-x86_64",
+                                     "-machine",
+                                     "q35",
+                                     "-accel",
+                                     "tcg",
+                                     "-m",
+                                     "512",
+                                     "-display",
+                                     "none",
+                                     "-no-reboot",
+                                     "-serial",
+                                     "file:" + console.string(),
+                                     "-drive",
+                                     "if=none,id=hd0,format=raw,file=" + disk.string(),
+                                     "-device",
+                                     "virtio-scsi-pci,id=scsi0",
+                                     "-device",
+                                     "scsi-hd,bus=scsi0.0,drive=hd0",
+                                     "-device",
+                                     "isa-debug-exit"};
     if (host_port != 0) {
-      args.insert(args.end(), {"-netdev",
-                               "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:" +
-                                   std::to_string(host_port) + "-:8080",
-                               "-device", "virtio-net-pci,netdev=n0"});
+      args.insert(
+          args.end(),
+          {"-netdev",
+           "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:" + std::to_string(host_port) + "-:8080",
+           "-device", "virtio-net-pci,netdev=n0"});
     }
     pid_t pid = ::fork();
     if (pid == 0) {
@@ -189,7 +207,9 @@ int main(int argc, char** argv) {
 
 TEST_F(NanosBootTest, StaticCPrintsItsArgumentsAndEnvironmentAndExits) {
   std::string hello = Compile("hello", kHello, "-static");
-  Boot boot = Run(BuildImage({.program = "/hello", .program_source = hello, .args = {"a", "b"},
+  Boot boot = Run(BuildImage({.program = "/hello",
+                              .program_source = hello,
+                              .args = {"a", "b"},
                               .env = {{"GREETING", "hi"}}}));
   EXPECT_NE(boot.console.find("hello: hello a b GREETING=hi"), std::string::npos) << boot.console;
   EXPECT_EQ(boot.exit_code, (3 << 1) | 1);
@@ -197,7 +217,9 @@ TEST_F(NanosBootTest, StaticCPrintsItsArgumentsAndEnvironmentAndExits) {
 
 TEST_F(NanosBootTest, DynamicCRunsWithItsLibraries) {
   std::string hello = Compile("dynhello", kHello, "");
-  Boot boot = Run(BuildImage({.program = "/bin/dynhello", .program_source = hello, .args = {"x"},
+  Boot boot = Run(BuildImage({.program = "/bin/dynhello",
+                              .program_source = hello,
+                              .args = {"x"},
                               .env = {{"GREETING", "dyn"}}}));
   EXPECT_NE(boot.console.find("hello: dynhello x GREETING=dyn"), std::string::npos) << boot.console;
   EXPECT_EQ(boot.exit_code, (3 << 1) | 1);
@@ -271,21 +293,34 @@ TEST_P(InterpreterBootTest, ScriptPrintsThroughAPackageMadeFromTheHost) {
 INSTANTIATE_TEST_SUITE_P(
     Languages, InterpreterBootTest,
     testing::Values(
-        InterpreterCase{"python", "/usr/bin/python3", {"/usr/lib/python3.11"},
-                        {"-c", "print('python says', 6 * 7)"}, "python says 42"},
-        InterpreterCase{"node", "/usr/bin/node", {}, {"-e", "console.log('node says', 6 * 7)"},
-                        "node says 42"},
-        InterpreterCase{"perl", "/usr/bin/perl",
+        InterpreterCase{"python",
+                        "/usr/bin/python3",
+                        {"/usr/lib/python3.11"},
+                        {"-c", "print('python says', 6 * 7)"},
+                        "python says 42"},
+        InterpreterCase{
+            "node", "/usr/bin/node", {}, {"-e", "console.log('node says', 6 * 7)"}, "node says 42"},
+        InterpreterCase{"perl",
+                        "/usr/bin/perl",
                         {"/usr/lib/x86_64-linux-gnu/perl-base", "/usr/share/perl/5.36",
                          "/usr/lib/x86_64-linux-gnu/perl/5.36"},
-                        {"-e", "print 'perl says ', 6 * 7, qq{\\n}"}, "perl says 42"},
-        InterpreterCase{"lua", "/usr/bin/lua5.4", {}, {"-e", "print('lua says', 6 * 7)"},
-                        "lua says\t42"},
-        InterpreterCase{"ruby", "/usr/bin/ruby", {"/usr/lib/ruby", "/usr/lib/x86_64-linux-gnu/ruby"},
-                        {"-e", "puts \"ruby says #{6 * 7}\""}, "ruby says 42"},
-        InterpreterCase{"php", "/usr/bin/php8.2", {}, {"-r", "echo 'php says ', 6 * 7, PHP_EOL;"},
+                        {"-e", "print 'perl says ', 6 * 7, qq{\\n}"},
+                        "perl says 42"},
+        InterpreterCase{
+            "lua", "/usr/bin/lua5.4", {}, {"-e", "print('lua says', 6 * 7)"}, "lua says\t42"},
+        InterpreterCase{"ruby",
+                        "/usr/bin/ruby",
+                        {"/usr/lib/ruby", "/usr/lib/x86_64-linux-gnu/ruby"},
+                        {"-e", "puts \"ruby says #{6 * 7}\""},
+                        "ruby says 42"},
+        InterpreterCase{"php",
+                        "/usr/bin/php8.2",
+                        {},
+                        {"-r", "echo 'php says ', 6 * 7, PHP_EOL;"},
                         "php says 42"}),
-    [](const testing::TestParamInfo<InterpreterCase>& info) { return std::string(info.param.name); });
+    [](const testing::TestParamInfo<InterpreterCase>& info) {
+      return std::string(info.param.name);
+    });
 
 }  // namespace
 }  // namespace nanoplane::image

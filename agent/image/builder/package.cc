@@ -99,7 +99,8 @@ absl::StatusOr<Package> ReadPackage(const std::string& dir) {
   return package;
 }
 
-absl::StatusOr<std::string> UnpackPackage(const std::string& tarball, const std::string& cache_dir) {
+absl::StatusOr<std::string> UnpackPackage(const std::string& tarball,
+                                          const std::string& cache_dir) {
   NP_ASSIGN_OR_RETURN(std::string digest, Sha256OfFile(tarball));
   fs::path final_dir = fs::path(cache_dir) / digest;
   std::error_code ec;
@@ -140,8 +141,10 @@ absl::StatusOr<std::string> PackageDir(const std::string& source, const std::str
 absl::Status CopyTree(const std::string& from, const std::string& to) {
   std::error_code ec;
   fs::create_directories(to, ec);
-  fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::copy_symlinks |
-                         fs::copy_options::overwrite_existing, ec);
+  fs::copy(from, to,
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks |
+               fs::copy_options::overwrite_existing,
+           ec);
   if (ec) {
     return absl::InternalError(StrCat("copy ", from, " to ", to, ": ", ec.message()));
   }
@@ -150,8 +153,8 @@ absl::Status CopyTree(const std::string& from, const std::string& to) {
 
 absl::StatusOr<std::string> PackageFromHost(const FromHostOptions& options,
                                             const std::string& out_dir) {
-  std::string name = options.name.empty() ? fs::path(options.program).filename().string()
-                                          : options.name;
+  std::string name =
+      options.name.empty() ? fs::path(options.program).filename().string() : options.name;
   std::string version = options.version.empty() ? "host" : options.version;
   fs::path dir = fs::path(out_dir) / StrCat(name, "_", version);
   fs::path sysroot = dir / "sysroot";
@@ -174,13 +177,15 @@ absl::StatusOr<std::string> PackageFromHost(const FromHostOptions& options,
       fs::copy_file(entry.host_path, target, fs::copy_options::overwrite_existing, ec);
     }
     if (ec) {
-      return absl::InternalError(StrCat("package ", name, ": ", entry.image_path, ": ", ec.message()));
+      return absl::InternalError(
+          StrCat("package ", name, ": ", entry.image_path, ": ", ec.message()));
     }
   }
   for (const std::string& extra : options.dirs) {
     std::string host = options.host_root + extra;
     if (!fs::is_directory(host, ec)) {
-      return absl::InvalidArgumentError(StrCat("package ", name, ": ", extra, " is not a directory"));
+      return absl::InvalidArgumentError(
+          StrCat("package ", name, ": ", extra, " is not a directory"));
     }
     // A symlinked directory (perl's 5.36 -> 5.36.0) keeps its link and its target.
     fs::path real = fs::canonical(host, ec);

@@ -16,8 +16,9 @@ namespace fs = std::filesystem;
 class PackageTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(testing::TempDir()) / ("pkg-" + std::to_string(::getpid()) + "-" +
-                                           testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::path(testing::TempDir()) /
+           ("pkg-" + std::to_string(::getpid()) + "-" +
+            testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -45,7 +46,8 @@ TEST_F(PackageTest, FromHostPackagesAnInterpreterItsLibrariesAndItsStandardLibra
   EXPECT_TRUE(has_libcrypt);
 
   // An image whose program comes from the package needs nothing from the host.
-  BuildRequest request{.program = "/usr/bin/perl", .packages = {*package_dir}, .nanos_version = "x"};
+  BuildRequest request{
+      .program = "/usr/bin/perl", .packages = {*package_dir}, .nanos_version = "x"};
   fs::create_directories(dir_ / "release");
   auto plan = PlanImage(request, {"x", dir_ / "release"});
   ASSERT_TRUE(plan.ok()) << plan.status();
@@ -54,9 +56,10 @@ TEST_F(PackageTest, FromHostPackagesAnInterpreterItsLibrariesAndItsStandardLibra
 
 TEST_F(PackageTest, UnpacksATarballOnceAndFindsItsPackageDirectory) {
   std::string tar = (dir_ / "lua.tar.gz").string();
-  WriteTestTar(tar, {{"lua_5.4/", 'd', ""},
-                     {"lua_5.4/package.manifest", 'f', R"({"Program": "lua_5.4/lua", "Args": ["lua"]})"},
-                     {"lua_5.4/sysroot/lib/x", 'f', "x"}});
+  WriteTestTar(tar,
+               {{"lua_5.4/", 'd', ""},
+                {"lua_5.4/package.manifest", 'f', R"({"Program": "lua_5.4/lua", "Args": ["lua"]})"},
+                {"lua_5.4/sysroot/lib/x", 'f', "x"}});
   auto dir = PackageDir(tar, (dir_ / "cache").string());
   ASSERT_TRUE(dir.ok()) << dir.status();
   auto package = ReadPackage(*dir);

@@ -53,8 +53,7 @@ absl::StatusOr<BuildRequest> BuildRequestFromSpec(const v1alpha1::ImageSpec& spe
   BuildRequest request;
   request.program = spec.program();
   if (spec.has_source()) {
-    NP_ASSIGN_OR_RETURN(request.program_source,
-                        resolve(spec.source(), StrCat(kImage, ".source")));
+    NP_ASSIGN_OR_RETURN(request.program_source, resolve(spec.source(), StrCat(kImage, ".source")));
   }
   request.args.assign(spec.args().begin(), spec.args().end());
   for (const auto& env : spec.env()) {

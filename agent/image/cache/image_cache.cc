@@ -84,8 +84,8 @@ absl::StatusOr<ImageCache::Result> ImageCache::GetOrBuild(const std::string& key
     return Result{*cached, true};  // built by another thread or process meanwhile
   }
   std::random_device random;
-  std::string temp = (fs::path(options_.dir) / StrCat(".tmp-", key, "-", ::getpid(), "-", random()))
-                         .string();
+  std::string temp =
+      (fs::path(options_.dir) / StrCat(".tmp-", key, "-", ::getpid(), "-", random())).string();
   absl::Status status = build(temp);
   std::error_code ec;
   if (status.ok()) {
@@ -160,7 +160,8 @@ uint64_t ImageCache::TotalBytes() const {
   std::error_code ec;
   for (const auto& item : fs::directory_iterator(options_.dir, ec)) {
     struct stat st {};
-    if (item.path().filename().string().ends_with(kSuffix) && ::stat(item.path().c_str(), &st) == 0) {
+    if (item.path().filename().string().ends_with(kSuffix) &&
+        ::stat(item.path().c_str(), &st) == 0) {
       total += static_cast<uint64_t>(st.st_blocks) * 512;
     }
   }

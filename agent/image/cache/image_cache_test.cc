@@ -65,12 +65,15 @@ TEST_F(ImageCacheTest, ConcurrentBuildsOfOneKeyBuildOnce) {
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&] {
       ImageCache cache({.dir = dir_.string()});  // like separate processes
-      ASSERT_TRUE(cache.GetOrBuild(Key(1), [&](const std::string& path) {
-                         ++builds;
-                         std::this_thread::sleep_for(std::chrono::milliseconds(50));
-                         std::ofstream(path) << "image";
-                         return absl::OkStatus();
-                       }).ok());
+      ASSERT_TRUE(cache
+                      .GetOrBuild(Key(1),
+                                  [&](const std::string& path) {
+                                    ++builds;
+                                    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                                    std::ofstream(path) << "image";
+                                    return absl::OkStatus();
+                                  })
+                      .ok());
     });
   }
   for (auto& t : threads) {

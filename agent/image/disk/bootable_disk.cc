@@ -152,8 +152,8 @@ absl::StatusOr<DiskLayout> WriteBootableDisk(const std::string& path,
   if (fd < 0) {
     return Errno("create", path);
   }
-  absl::Status status = CopyBootImage(contents.boot_img_path, fd, path,
-                                      *boot_fs_offset - kKernelLogDumpSize);
+  absl::Status status =
+      CopyBootImage(contents.boot_img_path, fd, path, *boot_fs_offset - kKernelLogDumpSize);
   if (status.ok() && ::ftruncate(fd, static_cast<off_t>(layout.total_size)) != 0) {
     status = Errno("size", path);
   }
@@ -164,10 +164,10 @@ absl::StatusOr<DiskLayout> WriteBootableDisk(const std::string& path,
       WriteTfs(*contents.boot_tree, path, layout.boot_fs_offset, {.size_bytes = kBootFsSize})
           .status(),
       "boot filesystem"));
-  NP_RETURN_IF_ERROR(Annotate(
-      WriteTfs(*contents.root_tree, path, layout.root_fs_offset, {.size_bytes = root_size})
-          .status(),
-      "root filesystem"));
+  NP_RETURN_IF_ERROR(
+      Annotate(WriteTfs(*contents.root_tree, path, layout.root_fs_offset, {.size_bytes = root_size})
+                   .status(),
+               "root filesystem"));
 
   // The partition table goes in last: a disk is bootable only when complete.
   WritePartitionEntry(stage1.data(), 0, layout.boot_fs_offset, kBootFsSize);

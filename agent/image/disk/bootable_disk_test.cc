@@ -39,12 +39,14 @@ TEST_F(BootableDiskTest, WritesBootAndRootFilesystemsWherePartitionsSayTheyAre) 
   ASSERT_TRUE(boot.AddFile("kernel", FileSource::Bytes("KERNEL")).ok());
   ASSERT_TRUE(boot.AddFile("klib/tls", FileSource::Bytes("TLS")).ok());
   TfsTree root;
-  ASSERT_TRUE(root.AddFile("hello", FileSource::Bytes("\x7f" "ELF hello")).ok());
+  ASSERT_TRUE(root.AddFile("hello", FileSource::Bytes("\x7f"
+                                                      "ELF hello"))
+                  .ok());
   ASSERT_TRUE(root.SetRootEntry("program", Value("/hello")).ok());
   std::string disk = (dir_ / "disk.img").string();
-  auto layout = WriteBootableDisk(disk, {.boot_img_path = (dir_ / "boot.img").string(),
-                                         .boot_tree = &boot,
-                                         .root_tree = &root});
+  auto layout = WriteBootableDisk(
+      disk,
+      {.boot_img_path = (dir_ / "boot.img").string(), .boot_tree = &boot, .root_tree = &root});
   ASSERT_TRUE(layout.ok()) << layout.status();
   EXPECT_EQ(fs::file_size(disk), layout->total_size);
 
@@ -62,7 +64,9 @@ TEST_F(BootableDiskTest, WritesBootAndRootFilesystemsWherePartitionsSayTheyAre) 
   EXPECT_EQ(*(*boot_fs)->ReadFile("/kernel"), "KERNEL");
   auto root_fs = TfsReader::OpenFile(disk, root_part->offset, root_part->size);
   ASSERT_TRUE(root_fs.ok()) << root_fs.status();
-  EXPECT_EQ(*(*root_fs)->ReadFile("/hello"), "\x7f" "ELF hello");
+  EXPECT_EQ(*(*root_fs)->ReadFile("/hello"),
+            "\x7f"
+            "ELF hello");
   EXPECT_EQ((*root_fs)->root().Find("program")->string(), "/hello");
 
   // Stage1 and stage2 are the release's, but for the partition table.
@@ -92,9 +96,9 @@ TEST_F(BootableDiskTest, HonoursARootSizeAndRefusesOneTooSmall) {
 TEST_F(BootableDiskTest, RefusesABootImageThatIsNotNanos) {
   std::ofstream(dir_ / "other.img", std::ios::binary) << std::string(4096, 'x');
   TfsTree boot, root;
-  auto layout = WriteBootableDisk((dir_ / "x.img").string(), {.boot_img_path = (dir_ / "other.img").string(),
-                                                             .boot_tree = &boot,
-                                                             .root_tree = &root});
+  auto layout = WriteBootableDisk(
+      (dir_ / "x.img").string(),
+      {.boot_img_path = (dir_ / "other.img").string(), .boot_tree = &boot, .root_tree = &root});
   EXPECT_EQ(layout.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(layout.status().message().find("other.img"), std::string::npos);
 }

@@ -105,10 +105,10 @@ absl::StatusOr<NanosRelease> ReleaseStore::Get(const std::string& version) {
 }
 
 absl::StatusOr<NanosRelease> ReleaseStore::Download(const std::string& version) {
-  std::string where = options_.release_dir.empty()
-                          ? std::string("no release directory is set")
-                          : StrCat(options_.release_dir, " holds neither kernel.img nor ", version,
-                                   "/kernel.img");
+  std::string where =
+      options_.release_dir.empty()
+          ? std::string("no release directory is set")
+          : StrCat(options_.release_dir, " holds neither kernel.img nor ", version, "/kernel.img");
   std::string how = StrCat("Nanos ", version, " is not available: ", where,
                            ". Point --nanos-dir (or NANOS_RELEASE_DIR) at a directory holding "
                            "kernel.img, boot.img and klibs/");
@@ -150,12 +150,12 @@ absl::StatusOr<NanosRelease> ReleaseStore::DownloadLocked(const std::string& ver
   } cleanup{temp};
 
   fs::path tarball = temp / "release.tar.gz";
-  NP_RETURN_IF_ERROR(Annotate(downloader_->Download(url, tarball.string()),
-                              StrCat("download Nanos ", version)));
+  NP_RETURN_IF_ERROR(
+      Annotate(downloader_->Download(url, tarball.string()), StrCat("download Nanos ", version)));
   NP_ASSIGN_OR_RETURN(std::string actual, Sha256OfFile(tarball.string()));
   if (actual != sha256) {
-    return absl::InvalidArgumentError(StrCat("Nanos ", version, " from ", url,
-                                             ": sha256 is ", actual, ", expected ", sha256));
+    return absl::InvalidArgumentError(
+        StrCat("Nanos ", version, " from ", url, ": sha256 is ", actual, ", expected ", sha256));
   }
   NP_RETURN_IF_ERROR(ExtractArchive(tarball.string(), (temp / "root").string()));
   std::optional<fs::path> root = FindReleaseRoot(temp / "root");
