@@ -7,6 +7,7 @@
 #include <random>
 
 #include "agent/server/agent_server.h"
+#include "agent/server/testing_flags.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "controller/server/controller_server.h"
@@ -20,6 +21,7 @@ struct UpFlags {
   std::string nanos_dir;
   std::string accel = "auto";
   std::string log_level = "info";
+  agent::TestingFlags testing;
 };
 
 std::string DefaultDataDir() {
@@ -43,6 +45,12 @@ int Up(const UpFlags& flags) {
     std::cerr << "error: " << accel.status().message() << "\n";
     return 2;
   }
+  agent::AgentServerOptions agent_options{
+      .nanos_dir = flags.nanos_dir, .accel = *accel, .metrics_address = "127.0.0.1:0"};
+  if (absl::Status status = agent::ApplyTestingFlags(flags.testing, agent_options); !status.ok()) {
+    std::cerr << "error: " << status.message() << "\n";
+    return 2;
+  }
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -60,12 +68,10 @@ int Up(const UpFlags& flags) {
     std::cerr << "error: controller: " << controller.status().message() << "\n";
     return 1;
   }
-  auto local_agent = agent::AgentServer::Start({.controller = (*controller)->agent_address(),
-                                               .join_token = token,
-                                               .state_dir = data_dir + "/agent",
-                                               .nanos_dir = flags.nanos_dir,
-                                               .accel = *accel,
-                                               .metrics_address = "127.0.0.1:0"});
+  agent_options.controller = (*controller)->agent_address();
+  agent_options.join_token = token;
+  agent_options.state_dir = data_dir + "/agent";
+  auto local_agent = agent::AgentServer::Start(std::move(agent_options));
   if (!local_agent.ok()) {
     std::cerr << "error: local agent: " << local_agent.status().message()
               << "\n(is libvirtd running? scripts/libvirtd start)\n";
@@ -100,6 +106,7 @@ void RegisterUpCommand(CLI::App& app) {
                  "Nanos release directory (kernel.img, boot.img, klibs/); default $NANOS_RELEASE_DIR");
   up->add_option("--accel", flags->accel, "auto, kvm or tcg")->capture_default_str();
   up->add_option("--log-level", flags->log_level, "debug, info, warn or error")->capture_default_str();
+  agent::AddTestingFlags(*up, flags->testing);
   up->callback([flags] {
     int code = Up(*flags);
     if (code != 0) {
