@@ -33,25 +33,26 @@ void AddFileError(ManifestSet& set, const std::string& source, std::string messa
   set.errors.push_back({source, std::nullopt, {"", std::move(message)}});
 }
 
-void ReadFile(const std::string& path, ManifestSet& set) {
+void ReadFile(const std::string& path, std::string_view source, ManifestSet& set) {
+  std::string name(source);
   std::error_code ec;
   uintmax_t size = fs::file_size(path, ec);
   if (ec) {
-    AddFileError(set, path, ec.message());
+    AddFileError(set, name, ec.message());
     return;
   }
   if (size > kMaxManifestBytes) {
-    AddFileError(set, path, StrCat("larger than ", kMaxManifestBytes >> 20, " MiB"));
+    AddFileError(set, name, StrCat("larger than ", kMaxManifestBytes >> 20, " MiB"));
     return;
   }
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
   if (!in) {
-    AddFileError(set, path, "cannot be read");
+    AddFileError(set, name, "cannot be read");
     return;
   }
-  ManifestSet file = ParseManifests(text.str(), path);
+  ManifestSet file = ParseManifests(text.str(), source);
   std::move(file.documents.begin(), file.documents.end(), std::back_inserter(set.documents));
   std::move(file.errors.begin(), file.errors.end(), std::back_inserter(set.errors));
 }
@@ -66,23 +67,7 @@ void CollectFiles(const std::string& path, std::vector<std::string>& files, Mani
     }
     return;
   }
-  std::vector<std::string> found;
-  auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
-  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (IsHidden(it->path())) {
-      if (it->is_directory()) {
-        it.disable_recursion_pending();
-      }
-      continue;
-    }
-    if (it->is_regular_file() && IsManifestFile(it->path())) {
-      found.push_back(it->path().string());
-    }
-  }
-  if (ec) {
-    AddFileError(set, path, ec.message());
-  }
-  std::sort(found.begin(), found.end());
+  std::vector<std::string> found = FindManifestFiles(path, set.errors);
   files.insert(files.end(), found.begin(), found.end());
 }
 
@@ -161,6 +146,36 @@ ManifestSet ParseManifests(std::string_view text, std::string_view source) {
   return set;
 }
 
+std::vector<std::string> FindManifestFiles(const std::string& dir,
+                                           std::vector<ManifestError>& errors) {
+  std::error_code ec;
+  std::vector<std::string> found;
+  auto it =
+      fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (IsHidden(it->path())) {
+      if (it->is_directory()) {
+        it.disable_recursion_pending();
+      }
+      continue;
+    }
+    if (it->is_regular_file() && IsManifestFile(it->path())) {
+      found.push_back(it->path().string());
+    }
+  }
+  if (ec) {
+    errors.push_back({dir, std::nullopt, {"", ec.message()}});
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+ManifestSet ReadManifestFile(const std::string& path, std::string_view source) {
+  ManifestSet set;
+  ReadFile(path, source, set);
+  return set;
+}
+
 ManifestSet ReadManifests(const std::vector<std::string>& paths) {
   ManifestSet set;
   std::vector<std::string> files;
@@ -168,7 +183,7 @@ ManifestSet ReadManifests(const std::vector<std::string>& paths) {
     CollectFiles(path, files, set);
   }
   for (const std::string& file : files) {
-    ReadFile(file, set);
+    ReadFile(file, file, set);
   }
   CheckDuplicateNames(set);
   return set;

@@ -45,6 +45,16 @@ ManifestSet ParseManifests(std::string_view text, std::string_view source);
 // order, hidden entries skipped). A Unikernel named twice is an error.
 ManifestSet ReadManifests(const std::vector<std::string>& paths);
 
+// The manifest files under `dir`, recursively (*.yaml, *.yml, *.json, hidden
+// entries skipped), in name order. A directory that cannot be listed (fully)
+// adds a file-level error naming `dir` to `errors`.
+std::vector<std::string> FindManifestFiles(const std::string& dir,
+                                           std::vector<ManifestError>& errors);
+
+// Reads and parses one file; its errors name it `source` (a path relative to a
+// manifests directory, say).
+ManifestSet ReadManifestFile(const std::string& path, std::string_view source);
+
 // Decodes, defaults and validates one document. Errors carry field paths; a
 // field that failed to decode is not reported again by validation.
 FieldErrors DecodeUnikernel(const Json& json, v1alpha1::Unikernel& unikernel);

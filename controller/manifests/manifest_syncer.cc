@@ -1,0 +1,196 @@
+#include "controller/manifests/manifest_syncer.h"
+
+#include <filesystem>
+
+#include "common/log.h"
+#include "common/strings.h"
+#include "controller/manifests/manifest_directory.h"
+
+namespace nanoplane::controller::manifests {
+namespace {
+
+namespace pb = ::nanoplane::v1alpha1;
+namespace apiv1 = ::nanoplane::api::v1;
+
+ports::ObjectReference UnikernelReference(const ports::ObjectKey& key) {
+  return {.kind = "Unikernel", .ns = key.ns, .name = key.name};
+}
+
+const std::string& FileOf(const pb::Unikernel& object) {
+  return object.metadata().annotations().at(std::string(kManifestFileAnnotation));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ManifestSyncer>> ManifestSyncer::Start(
+    ManifestSyncerOptions options, ports::Store& store, api::ControllerService& service) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(options.dir, ec)) {
+    return absl::InvalidArgumentError(StrCat("--manifests ", options.dir, ": not a directory"));
+  }
+  // Watching starts before the first round reads, so no change falls between.
+  absl::StatusOr<std::unique_ptr<DirectoryWatcher>> watcher =
+      DirectoryWatcher::Open(options.dir, options.debounce);
+  if (!watcher.ok()) {
+    return watcher.status();
+  }
+  std::unique_ptr<ManifestSyncer> syncer(
+      new ManifestSyncer(std::move(options), store, service, *std::move(watcher)));
+  syncer->loop_ = std::thread([s = syncer.get()] { s->Run(); });
+  return syncer;
+}
+
+ManifestSyncer::ManifestSyncer(ManifestSyncerOptions options, ports::Store& store,
+                               api::ControllerService& service,
+                               std::unique_ptr<DirectoryWatcher> watcher)
+    : options_(std::move(options)),
+      store_(store),
+      service_(service),
+      watcher_(std::move(watcher)) {}
+
+ManifestSyncer::~ManifestSyncer() {
+  watcher_->Stop();
+  if (loop_.joinable()) {
+    loop_.join();
+  }
+}
+
+void ManifestSyncer::Run() {
+  DirectoryWatcher::Wake wake = DirectoryWatcher::Wake::kChanged;
+  while (wake != DirectoryWatcher::Wake::kStopped) {
+    if (wake == DirectoryWatcher::Wake::kTimeout) {
+      watcher_->WatchTree();  // the directory may have been replaced
+    }
+    SyncRound round = SyncOnce();
+    Log(LogLevel::kDebug, "manifests synced",
+        {{"dir", options_.dir},
+         {"changed", StrCat(round.changed)},
+         {"unchanged", StrCat(round.unchanged)},
+         {"deleted", StrCat(round.deleted)},
+         {"problems", StrCat(round.problems)}});
+    wake = watcher_->Wait(options_.resync_interval);
+  }
+}
+
+absl::StatusOr<std::vector<StoredObject>> ManifestSyncer::ListStored() {
+  absl::StatusOr<ports::UnikernelList> list = store_.List({});
+  if (!list.ok()) {
+    return list.status();
+  }
+  std::vector<StoredObject> out;
+  for (const pb::Unikernel& object : list->items) {
+    out.push_back(StoredObjectOf(object));
+  }
+  return out;
+}
+
+SyncRound ManifestSyncer::SyncOnce() {
+  absl::MutexLock lock(&round_mu_);
+  SyncRound round;
+  std::vector<Problem> problems;
+  DirectoryContents directory = ReadManifestDirectory(options_.dir);
+  absl::StatusOr<std::vector<StoredObject>> stored = ListStored();
+  if (!stored.ok()) {
+    // The store is unavailable: the next round tries again; nothing to decide.
+    problems.push_back({StrCat("list Unikernels: ", stored.status().message()),
+                        {.kind = "ManifestFile", .name = options_.dir},
+                        "ManifestSyncFailed"});
+    Report(problems);
+    round.problems = 1;
+    return round;
+  }
+  SyncPlan plan = PlanSync(directory, *stored);
+  for (const SyncError& error : plan.errors) {
+    ports::ObjectReference object =
+        error.object.has_value()
+            ? UnikernelReference(*error.object)
+            : ports::ObjectReference{.kind = "ManifestFile", .name = error.error.source};
+    problems.push_back({error.error.ToString(), object, "InvalidManifest"});
+  }
+  for (const pb::Unikernel& object : plan.apply) {
+    Apply(object, round, problems);
+  }
+  for (const Deletion& deletion : plan.remove) {
+    Remove(deletion, round, problems);
+  }
+  Report(problems);
+  round.problems = static_cast<int>(problems.size());
+  return round;
+}
+
+void ManifestSyncer::Apply(const pb::Unikernel& object, SyncRound& round,
+                           std::vector<Problem>& problems) {
+  ports::ObjectKey key = KeyOfUnikernel(object);
+  apiv1::ApplyRequest request;
+  *request.add_objects() = object;
+  apiv1::ApplyResponse response;
+  // The service's own Apply, called in process: validation, the artifact
+  // check, merge, conflict retries and artifact references as for the CLI.
+  grpc::Status status = service_.Apply(nullptr, &request, &response);
+  if (!status.ok()) {
+    problems.push_back({StrCat(FileOf(object), ": apply: ", status.error_message()),
+                        UnikernelReference(key), "ApplyFailed"});
+    return;
+  }
+  const apiv1::ApplyResult& result = response.results(0);
+  if (result.action() == apiv1::UNCHANGED) {
+    ++round.unchanged;
+    return;
+  }
+  ++round.changed;
+  Log(LogLevel::kInfo, "applied from manifests",
+      {{"unikernel", ports::ToString(key)},
+       {"file", FileOf(object)},
+       {"action", apiv1::ApplyAction_Name(result.action())},
+       {"generation", StrCat(result.generation())}});
+}
+
+void ManifestSyncer::Remove(const Deletion& deletion, SyncRound& round,
+                            std::vector<Problem>& problems) {
+  apiv1::DeleteRequest request;
+  request.set_namespace_(deletion.key.ns);
+  request.set_name(deletion.key.name);
+  request.set_resource_version(deletion.resource_version);
+  apiv1::DeleteResponse response;
+  grpc::Status status = service_.Delete(nullptr, &request, &response);
+  // Gone already, or changed since the list: the next round decides again.
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND ||
+      status.error_code() == grpc::StatusCode::ABORTED) {
+    return;
+  }
+  if (!status.ok()) {
+    problems.push_back({StrCat(deletion.manifest_file, ": delete: ", status.error_message()),
+                        UnikernelReference(deletion.key), "DeleteFailed"});
+    return;
+  }
+  ++round.deleted;
+  Log(LogLevel::kInfo, "deleted, its manifest is gone",
+      {{"unikernel", ports::ToString(deletion.key)}, {"file", deletion.manifest_file}});
+}
+
+// Each problem once while it lasts: a resync every 30 s must not repeat the
+// same warning, and the event's count would only say how often we looked.
+void ManifestSyncer::Report(const std::vector<Problem>& problems) {
+  std::set<std::string> current;
+  for (const Problem& problem : problems) {
+    current.insert(problem.message);
+    if (reported_.contains(problem.message)) {
+      continue;
+    }
+    Log(LogLevel::kWarn, "manifests: not applied",
+        {{"dir", options_.dir}, {"reason", problem.reason}, {"error", problem.message}});
+    absl::Time now = options_.now();
+    absl::Status recorded = store_.RecordEvent({.object = problem.object,
+                                                .type = ports::EventType::kWarning,
+                                                .reason = problem.reason,
+                                                .message = problem.message,
+                                                .first_time = now,
+                                                .last_time = now});
+    if (!recorded.ok()) {
+      Log(LogLevel::kWarn, "manifests: record event", {{"error", recorded.ToString()}});
+    }
+  }
+  reported_ = std::move(current);
+}
+
+}  // namespace nanoplane::controller::manifests

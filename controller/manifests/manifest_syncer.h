@@ -1,0 +1,84 @@
+#pragma once
+
+// ManifestSyncer: keeps the store in sync with a manifests directory (GitOps,
+// `--manifests DIR`). Each round reads the directory, lists the store, decides
+// with PlanSync (sync_plan.h has the rules) and applies and deletes through the
+// ControllerService, the same server-side apply and delete as the CLI's. A
+// round runs at start, after a change under the directory (inotify, bursts
+// coalesced) and every `resync_interval`, which also covers what inotify
+// cannot see (a directory replaced under the watch, a failed apply to retry).
+//
+// Problems (invalid files, conflicts, failed applies) are logged and recorded
+// as Warning events, each once while it lasts: on the Unikernel when the
+// problem names one, else on a "ManifestFile" object named by the file.
+//
+// Thread-safe; the store and the service must outlive it.
+
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "controller/api/controller_service.h"
+#include "controller/manifests/directory_watcher.h"
+#include "controller/manifests/sync_plan.h"
+#include "controller/ports/store.h"
+
+namespace nanoplane::controller::manifests {
+
+struct ManifestSyncerOptions {
+  std::string dir;
+  absl::Duration resync_interval = absl::Seconds(30);
+  absl::Duration debounce = absl::Milliseconds(200);
+  std::function<absl::Time()> now = [] { return absl::Now(); };
+};
+
+// What one round did.
+struct SyncRound {
+  int changed = 0;    // created or configured
+  int unchanged = 0;  // applied, nothing to write
+  int deleted = 0;
+  int problems = 0;
+};
+
+class ManifestSyncer {
+ public:
+  // Starts watching and the loop (its first round runs at once).
+  // InvalidArgument when `options.dir` is not a directory; Internal when
+  // inotify cannot be set up.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<ManifestSyncer>> Start(
+      ManifestSyncerOptions options, ports::Store& store, api::ControllerService& service);
+  ~ManifestSyncer();  // stops the loop
+
+  // One round now; rounds never overlap.
+  SyncRound SyncOnce();
+
+ private:
+  struct Problem {
+    std::string message;
+    ports::ObjectReference object;
+    std::string reason;
+  };
+
+  ManifestSyncer(ManifestSyncerOptions options, ports::Store& store,
+                 api::ControllerService& service, std::unique_ptr<DirectoryWatcher> watcher);
+  void Run();
+  absl::StatusOr<std::vector<StoredObject>> ListStored();
+  void Apply(const v1alpha1::Unikernel& object, SyncRound& round, std::vector<Problem>& problems);
+  void Remove(const Deletion& deletion, SyncRound& round, std::vector<Problem>& problems);
+  void Report(const std::vector<Problem>& problems) ABSL_EXCLUSIVE_LOCKS_REQUIRED(round_mu_);
+
+  const ManifestSyncerOptions options_;
+  ports::Store& store_;
+  api::ControllerService& service_;
+  std::unique_ptr<DirectoryWatcher> watcher_;
+  absl::Mutex round_mu_;
+  std::set<std::string> reported_ ABSL_GUARDED_BY(round_mu_);  // last round's problems
+  std::thread loop_;
+};
+
+}  // namespace nanoplane::controller::manifests
