@@ -1,7 +1,6 @@
 #include "agent/image/cache/image_cache.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "common/file_lock.h"
 #include "common/strings.h"
 
 namespace nanoplane::image {
@@ -24,24 +24,6 @@ bool IsKey(const std::string& key) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
          });
 }
-
-class KeyLock {
- public:
-  explicit KeyLock(const std::string& path)
-      : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
-    while (fd_ >= 0 && ::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
-    }
-  }
-  ~KeyLock() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-  bool ok() const { return fd_ >= 0; }
-
- private:
-  int fd_;
-};
 
 void Touch(const std::string& path) { ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0); }
 
@@ -76,9 +58,10 @@ absl::StatusOr<ImageCache::Result> ImageCache::GetOrBuild(const std::string& key
   } else if (cached.status().code() != absl::StatusCode::kNotFound) {
     return cached.status();
   }
-  KeyLock lock((fs::path(options_.dir) / StrCat(".", key, ".lock")).string());
+  absl::StatusOr<FileLock> lock =
+      FileLock::Acquire((fs::path(options_.dir) / StrCat(".", key, ".lock")).string());
   if (!lock.ok()) {
-    return absl::InternalError(StrCat(options_.dir, ": cannot lock image ", key));
+    return lock.status();
   }
   if (auto cached = Lookup(key); cached.ok()) {
     return Result{*cached, true};  // built by another thread or process meanwhile

@@ -1,12 +1,12 @@
 #include "agent/image/release/release_store.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <random>
 
 #include "agent/image/archive/safe_extract.h"
+#include "common/file_lock.h"
 #include "common/sha256.h"
 #include "common/status.h"
 #include "common/strings.h"
@@ -34,27 +34,6 @@ std::string ReplaceAll(std::string text, std::string_view from, std::string_view
   }
   return text;
 }
-
-// An exclusive flock held for the object's lifetime.
-class FileLock {
- public:
-  explicit FileLock(const fs::path& path)
-      : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
-    if (fd_ >= 0) {
-      while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
-      }
-    }
-  }
-  ~FileLock() {
-    if (fd_ >= 0) {
-      ::close(fd_);  // releases the lock
-    }
-  }
-  bool ok() const { return fd_ >= 0; }
-
- private:
-  int fd_;
-};
 
 // The release inside an unpacked tarball: its root, or its one top directory.
 std::optional<fs::path> FindReleaseRoot(const fs::path& root) {
@@ -125,9 +104,13 @@ absl::StatusOr<NanosRelease> ReleaseStore::Download(const std::string& version) 
   std::lock_guard<std::mutex> guard(mutex_);
   std::error_code ec;
   fs::create_directories(options_.cache_dir, ec);
-  FileLock lock(fs::path(options_.cache_dir) / StrCat(".", version, ".lock"));
-  if (ec || !lock.ok()) {
+  if (ec) {
     return absl::InternalError(StrCat(options_.cache_dir, ": cannot create the release cache"));
+  }
+  absl::StatusOr<FileLock> lock =
+      FileLock::Acquire((fs::path(options_.cache_dir) / StrCat(".", version, ".lock")).string());
+  if (!lock.ok()) {
+    return lock.status();
   }
   return DownloadLocked(version, url, sha->second);
 }
