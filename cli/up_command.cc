@@ -21,6 +21,8 @@ struct UpFlags {
   std::string nanos_dir;
   std::string accel = "auto";
   std::string log_level = "info";
+  std::string manifests_dir;
+  int manifests_resync_seconds = 30;
   agent::TestingFlags testing;
 };
 
@@ -59,11 +61,14 @@ int Up(const UpFlags& flags) {
 
   std::string data_dir = flags.data_dir.empty() ? DefaultDataDir() : flags.data_dir;
   std::string token = RandomToken();
-  auto controller = controller::ControllerServer::Start({.data_dir = data_dir + "/controller",
-                                                         .api_address = flags.api_address,
-                                                         .agent_address = "127.0.0.1:0",
-                                                         .metrics_address = "127.0.0.1:0",
-                                                         .join_token = token});
+  auto controller = controller::ControllerServer::Start(
+      {.data_dir = data_dir + "/controller",
+       .api_address = flags.api_address,
+       .agent_address = "127.0.0.1:0",
+       .metrics_address = "127.0.0.1:0",
+       .join_token = token,
+       .manifests_dir = flags.manifests_dir,
+       .manifests_resync = absl::Seconds(flags.manifests_resync_seconds)});
   if (!controller.ok()) {
     std::cerr << "error: controller: " << controller.status().message() << "\n";
     return 1;
@@ -106,6 +111,12 @@ void RegisterUpCommand(CLI::App& app) {
                  "Nanos release directory (kernel.img, boot.img, klibs/); default $NANOS_RELEASE_DIR");
   up->add_option("--accel", flags->accel, "auto, kvm or tcg")->capture_default_str();
   up->add_option("--log-level", flags->log_level, "debug, info, warn or error")->capture_default_str();
+  up->add_option("--manifests", flags->manifests_dir,
+                 "Keep the Unikernels of this directory (recursively) applied: GitOps");
+  up->add_option("--manifests-resync", flags->manifests_resync_seconds,
+                 "Seconds between full re-reads of --manifests (changes are seen at once)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
   agent::AddTestingFlags(*up, flags->testing);
   up->callback([flags] {
     int code = Up(*flags);

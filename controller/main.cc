@@ -15,6 +15,7 @@ int main(int argc, char **argv) {
   std::string join_token_file, log_level = "info";
   int grace_seconds = 40, eviction_seconds = 300;
   int gc_interval_seconds = 600, gc_min_age_seconds = 3600;
+  int manifests_resync_seconds = 30;
   const char *home = std::getenv("HOME");
   options.data_dir = std::string(home ? home : "/var/lib") +
                      "/.local/share/nanoplane/controller";
@@ -57,6 +58,14 @@ int main(int argc, char **argv) {
          "Seconds an unreferenced blob is kept (an upload not yet applied)")
       ->capture_default_str()
       ->check(CLI::Range(0, 365 * 86400));
+  app.add_option("--manifests", options.manifests_dir,
+                 "Keep the Unikernels of this directory (recursively) "
+                 "applied: GitOps");
+  app.add_option("--manifests-resync", manifests_resync_seconds,
+                 "Seconds between full re-reads of --manifests (changes "
+                 "are seen at once)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
   app.add_option("--log-level", log_level, "debug, info, warn or error")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -79,6 +88,7 @@ int main(int argc, char **argv) {
   options.eviction_timeout = absl::Seconds(eviction_seconds);
   options.artifact_gc = {.interval = absl::Seconds(gc_interval_seconds),
                          .min_age = absl::Seconds(gc_min_age_seconds)};
+  options.manifests_resync = absl::Seconds(manifests_resync_seconds);
 
   // Block the stop signals before any thread starts, then wait for one.
   sigset_t signals;

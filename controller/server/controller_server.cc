@@ -56,6 +56,13 @@ ControllerServer::Start(ControllerServerOptions options) {
   server->controller_->Start();
   server->collector_ = std::make_unique<api::ArtifactCollector>(
       *server->store_, *server->artifacts_, options.artifact_gc);
+  if (!options.manifests_dir.empty()) {
+    NP_ASSIGN_OR_RETURN(server->manifests_,
+                        manifests::ManifestSyncer::Start(
+                            {.dir = options.manifests_dir,
+                             .resync_interval = options.manifests_resync},
+                            *server->store_, *server->service_));
+  }
   Log(LogLevel::kInfo, "controller started",
       {{"api", server->api_address_},
        {"agents", server->hub_->address()},
@@ -65,6 +72,7 @@ ControllerServer::Start(ControllerServerOptions options) {
 
 ControllerServer::~ControllerServer() {
   // The API and the loops stop before the stores they use go away.
+  manifests_.reset();
   if (api_server_) {
     api_server_->Shutdown(std::chrono::system_clock::now() +
                           std::chrono::seconds(2));

@@ -18,6 +18,7 @@
 #include "controller/api/artifact_gc.h"
 #include "controller/api/controller_service.h"
 #include "controller/app/controller.h"
+#include "controller/manifests/manifest_syncer.h"
 #include "grpcpp/grpcpp.h"
 
 namespace nanoplane::controller {
@@ -33,6 +34,10 @@ struct ControllerServerOptions {
   absl::Duration eviction_timeout = absl::Minutes(5);
   // Unreferenced blobs older than the minimum age go every interval.
   api::ArtifactCollectorOptions artifact_gc;
+  // A manifests directory (GitOps) kept applied; empty: none. Re-read on
+  // change and every `manifests_resync`.
+  std::string manifests_dir;
+  absl::Duration manifests_resync = absl::Seconds(30);
 };
 
 class ControllerServer {
@@ -63,6 +68,7 @@ private:
   std::unique_ptr<grpc::Server> api_server_;
   std::unique_ptr<HttpEndpoints> endpoints_;
   std::unique_ptr<api::ArtifactCollector> collector_;
+  std::unique_ptr<manifests::ManifestSyncer> manifests_;
   std::string api_address_;
 };
 
