@@ -157,11 +157,11 @@ int RunApply(const CommandContext& context, const std::vector<std::string>& path
     return 1;
   }
   apiv1::ApplyRequest request;
-  for (ManifestDocument& doc : set.documents) {
-    if (ns.has_value() && doc.unikernel.metadata().namespace_() == "default") {
-      doc.unikernel.mutable_metadata()->set_namespace_(*ns);
+  for (const ManifestDocument& doc : set.documents) {
+    pb::Unikernel& object = *request.add_objects() = ForApply(doc);
+    if (ns.has_value() && object.metadata().namespace_() == "default") {
+      object.mutable_metadata()->set_namespace_(*ns);
     }
-    *request.add_objects() = std::move(doc.unikernel);
   }
   apiv1::ApplyResponse response;
   grpc::Status status = context.stub.Apply(UnaryContext(context).get(), request, &response);

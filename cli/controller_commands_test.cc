@@ -247,6 +247,24 @@ TEST_F(ControllerCommandsTest, ScaleUndoAndDelete) {
   EXPECT_EQ(RunDelete(Context(), "nope", {}), 1);
 }
 
+// As with kubectl: re-applying a manifest keeps a scale or pause it does not
+// speak of (db's manifest has no replicas), and sets what it does (web: 2).
+TEST_F(ControllerCommandsTest, ReapplyKeepsTheScaleAndPauseTheManifestLeavesOut) {
+  const std::string manifests = Manifests();
+  ASSERT_EQ(RunApply(Context(), {manifests}), 0) << err_.str();
+  ASSERT_EQ(RunScale(Context(), "db", 5), 0);
+  ASSERT_EQ(RunScale(Context(), "web", 4), 0);
+  ASSERT_EQ(RunRollout(Context(), {.verb = "pause", .name = "db"}), 0);
+
+  ASSERT_EQ(RunApply(Context(), {manifests}), 0) << err_.str();
+  EXPECT_EQ(out_.str(),
+            "unikernel.nanoplane.dev/db unchanged\nunikernel.nanoplane.dev/web configured\n");
+  pb::Unikernel db = server_.store().Get({.name = "db"}).value();
+  EXPECT_EQ(db.spec().replicas(), 5);
+  EXPECT_TRUE(db.spec().paused());
+  EXPECT_EQ(server_.store().Get({.name = "web"}).value().spec().replicas(), 2);
+}
+
 TEST_F(ControllerCommandsTest, LogsPrintTheFirstInstancesConsole) {
   ASSERT_EQ(RunApply(Context(), {Manifests()}), 0);
   server_.hub().SetHosts({controller::api::MakeHostSession("h", {{"web-1-aaaaa", "default/web"}})});

@@ -6,9 +6,9 @@
 #include <map>
 #include <sstream>
 
-#include "common/strings.h"
 #include "common/codec.h"
 #include "common/defaults.h"
+#include "common/strings.h"
 #include "common/validation.h"
 #include "common/yaml_json.h"
 
@@ -80,9 +80,10 @@ void CheckDuplicateNames(ManifestSet& set) {
     auto [it, inserted] = seen.emplace(key, &doc);
     if (!inserted) {
       set.errors.push_back(
-          {doc.source, doc.document,
-           {"metadata.name", StrCat("Unikernel ", key, " is also defined in ",
-                                          it->second->source, "[", it->second->document, "]")}});
+          {doc.source,
+           doc.document,
+           {"metadata.name", StrCat("Unikernel ", key, " is also defined in ", it->second->source,
+                                    "[", it->second->document, "]")}});
     }
   }
 }
@@ -97,19 +98,35 @@ std::string ManifestError::ToString() const {
   return StrCat(where, " ", error.path, ": ", error.message);
 }
 
-FieldErrors DecodeUnikernel(const Json& json, v1alpha1::Unikernel& unikernel) {
+v1alpha1::Unikernel ForApply(const ManifestDocument& doc) {
+  v1alpha1::Unikernel out = doc.unikernel;
+  if (!doc.written.spec().has_replicas()) {
+    out.mutable_spec()->clear_replicas();
+  }
+  if (!doc.written.spec().has_paused()) {
+    out.mutable_spec()->clear_paused();
+  }
+  return out;
+}
+
+FieldErrors DecodeUnikernel(const Json& json, v1alpha1::Unikernel& unikernel,
+                            v1alpha1::Unikernel* written) {
   FieldErrors errors;
   if (!json.is_object()) {
     errors.push_back({"", StrCat("expected an object, got ", json.type_name())});
     return errors;
   }
   DecodeMessage(json, unikernel, "", errors);
+  if (written != nullptr) {
+    *written = unikernel;
+  }
   DefaultUnikernel(unikernel);
   FieldErrors decode_errors = errors;
   for (FieldError& error : ValidateUnikernel(unikernel)) {
-    bool already_reported = std::any_of(
-        decode_errors.begin(), decode_errors.end(),
-        [&](const FieldError& e) { return PathIsWithin(error.path, e.path) || PathIsWithin(e.path, error.path); });
+    bool already_reported =
+        std::any_of(decode_errors.begin(), decode_errors.end(), [&](const FieldError& e) {
+          return PathIsWithin(error.path, e.path) || PathIsWithin(e.path, error.path);
+        });
     if (!already_reported) {
       errors.push_back(std::move(error));
     }
@@ -134,8 +151,8 @@ ManifestSet ParseManifests(std::string_view text, std::string_view source) {
     if (json->is_null()) {
       continue;
     }
-    ManifestDocument doc{name, i, {}};
-    FieldErrors errors = DecodeUnikernel(*json, doc.unikernel);
+    ManifestDocument doc{name, i, {}, {}};
+    FieldErrors errors = DecodeUnikernel(*json, doc.unikernel, &doc.written);
     for (FieldError& error : errors) {
       set.errors.push_back({name, i, std::move(error)});
     }

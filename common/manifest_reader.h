@@ -17,7 +17,7 @@
 namespace nanoplane {
 
 struct ManifestError {
-  std::string source;            // file name as given, e.g. examples/web.yaml
+  std::string source;              // file name as given, e.g. examples/web.yaml
   std::optional<size_t> document;  // index in the file; none for file-level errors
   FieldError error;
 
@@ -29,7 +29,13 @@ struct ManifestDocument {
   std::string source;
   size_t document = 0;
   v1alpha1::Unikernel unikernel;  // defaulted and valid
+  v1alpha1::Unikernel written;    // as the document says it, before defaults
 };
+
+// What to send to apply: `unikernel` less the fields the document leaves to
+// other verbs (spec.replicas to `scale`, spec.paused to `rollout pause`), so
+// that, as with kubectl apply, re-applying the document keeps what they set.
+v1alpha1::Unikernel ForApply(const ManifestDocument& doc);
 
 struct ManifestSet {
   std::vector<ManifestDocument> documents;
@@ -56,7 +62,9 @@ std::vector<std::string> FindManifestFiles(const std::string& dir,
 ManifestSet ReadManifestFile(const std::string& path, std::string_view source);
 
 // Decodes, defaults and validates one document. Errors carry field paths; a
-// field that failed to decode is not reported again by validation.
-FieldErrors DecodeUnikernel(const Json& json, v1alpha1::Unikernel& unikernel);
+// field that failed to decode is not reported again by validation. `written`,
+// when given, receives the object before defaults.
+FieldErrors DecodeUnikernel(const Json& json, v1alpha1::Unikernel& unikernel,
+                            v1alpha1::Unikernel* written = nullptr);
 
 }  // namespace nanoplane

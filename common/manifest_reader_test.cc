@@ -120,5 +120,30 @@ TEST(ManifestReaderTest, AMissingPathIsAnError) {
             std::vector<std::string>{"/nonexistent/web.yaml: no such file or directory"});
 }
 
+TEST(ManifestReaderTest, ForApplyLeavesOutTheReplicasAndPauseADocumentDoesNotSay) {
+  ManifestSet set = ParseManifests(
+      "{apiVersion: nanoplane.dev/v1alpha1, kind: Unikernel, metadata: {name: web},"
+      " spec: {template: {image: {program: /web}}}}",
+      "web.yaml");
+  ASSERT_TRUE(set.ok());
+  const ManifestDocument& doc = set.documents.at(0);
+  EXPECT_EQ(doc.unikernel.spec().replicas(), 1);  // defaulted
+  EXPECT_FALSE(doc.written.spec().has_replicas());
+  v1alpha1::Unikernel sent = ForApply(doc);
+  EXPECT_FALSE(sent.spec().has_replicas());
+  EXPECT_FALSE(sent.spec().has_paused());
+  EXPECT_EQ(sent.spec().template_().restart_policy(),
+            doc.unikernel.spec().template_().restart_policy());
+
+  set = ParseManifests(
+      "{apiVersion: nanoplane.dev/v1alpha1, kind: Unikernel, metadata: {name: web},"
+      " spec: {replicas: 3, paused: false, template: {image: {program: /web}}}}",
+      "web.yaml");
+  ASSERT_TRUE(set.ok());
+  sent = ForApply(set.documents.at(0));
+  EXPECT_EQ(sent.spec().replicas(), 3);
+  EXPECT_TRUE(sent.spec().has_paused());
+}
+
 }  // namespace
 }  // namespace nanoplane

@@ -101,10 +101,17 @@ std::string FormatObjectErrors(const pb::Unikernel& object, const FieldErrors& e
   return out;
 }
 
-pb::Unikernel MergeForApply(const pb::Unikernel& stored, const pb::Unikernel& applied) {
+pb::Unikernel MergeForApply(const pb::Unikernel& stored, const pb::Unikernel& applied,
+                            const pb::Unikernel& sent) {
   pb::Unikernel out = stored;
   out.clear_status();
   *out.mutable_spec() = applied.spec();
+  if (!sent.spec().has_replicas()) {
+    out.mutable_spec()->set_replicas(stored.spec().replicas());
+  }
+  if (!sent.spec().has_paused()) {
+    out.mutable_spec()->set_paused(stored.spec().paused());
+  }
   pb::ObjectMeta& meta = *out.mutable_metadata();
   *meta.mutable_labels() = applied.metadata().labels();
   *meta.mutable_annotations() = applied.metadata().annotations();

@@ -42,9 +42,12 @@ std::string FormatObjectErrors(const v1alpha1::Unikernel& object, const FieldErr
 // annotations (system annotations kept unless overridden), its finalizers and
 // resourceVersion (the update's precondition). A restart marker in the stored
 // template survives a re-apply of a template without one, so that a periodic
-// re-apply (GitOps) does not undo `rollout restart`.
+// re-apply (GitOps) does not undo `rollout restart`. Like kubectl apply, a
+// manifest that leaves out spec.replicas or spec.paused (`sent`, the client's
+// object before defaults) keeps what `scale` or `rollout pause` set.
 v1alpha1::Unikernel MergeForApply(const v1alpha1::Unikernel& stored,
-                                  const v1alpha1::Unikernel& applied);
+                                  const v1alpha1::Unikernel& applied,
+                                  const v1alpha1::Unikernel& sent);
 
 // The object to Create: the prepared one with the controller's finalizer, so
 // that a deletion waits for its instances to stop.

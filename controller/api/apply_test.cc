@@ -79,7 +79,7 @@ TEST(MergeForApplyTest, TakesSpecLabelsAnnotationsKeepsSystemFields) {
   applied.mutable_spec()->set_replicas(5);
   applied.mutable_metadata()->mutable_labels()->clear();
 
-  pb::Unikernel merged = MergeForApply(stored, applied);
+  pb::Unikernel merged = MergeForApply(stored, applied, applied);
   EXPECT_EQ(merged.spec().replicas(), 5);
   EXPECT_TRUE(merged.metadata().labels().empty());
   EXPECT_EQ(merged.metadata().annotations().count("note"), 0u);
@@ -95,9 +95,29 @@ TEST(MergeForApplyTest, KeepsTheRestartMarkerOfTheStoredTemplate) {
   pb::EnvVar* marker = stored.mutable_spec()->mutable_template_()->mutable_image()->add_env();
   marker->set_name(std::string(kRestartedAtEnv));
   marker->set_value("2024-01-01T00:00:00Z");
-  pb::Unikernel merged = MergeForApply(stored, PrepareApplied(Web()));
+  pb::Unikernel merged = MergeForApply(stored, PrepareApplied(Web()), Web());
   ASSERT_EQ(merged.spec().template_().image().env_size(), 1);
   EXPECT_EQ(merged.spec().template_().image().env(0).value(), "2024-01-01T00:00:00Z");
+}
+
+// `nanoplane scale` and `rollout pause` outlive a re-apply of a manifest that
+// does not say replicas or paused; one that does say them wins.
+TEST(MergeForApplyTest, KeepsScaleAndPauseTheManifestLeavesOut) {
+  pb::Unikernel stored = PrepareApplied(Web());
+  stored.mutable_spec()->set_replicas(7);
+  stored.mutable_spec()->set_paused(true);
+  pb::Unikernel sent = Web();
+  sent.mutable_spec()->clear_replicas();
+  sent.mutable_spec()->clear_paused();
+  pb::Unikernel merged = MergeForApply(stored, PrepareApplied(sent), sent);
+  EXPECT_EQ(merged.spec().replicas(), 7);
+  EXPECT_TRUE(merged.spec().paused());
+
+  sent.mutable_spec()->set_replicas(2);
+  sent.mutable_spec()->set_paused(false);
+  merged = MergeForApply(stored, PrepareApplied(sent), sent);
+  EXPECT_EQ(merged.spec().replicas(), 2);
+  EXPECT_FALSE(merged.spec().paused());
 }
 
 TEST(ArtifactReferencesTest, ListsStoreOnlySourcesWithTheirPaths) {

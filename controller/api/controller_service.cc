@@ -152,6 +152,7 @@ absl::Status ControllerService::CheckApply(const apiv1::ApplyRequest& request,
 }
 
 absl::StatusOr<apiv1::ApplyResult> ControllerService::ApplyOne(const pb::Unikernel& prepared,
+                                                               const pb::Unikernel& sent,
                                                                bool dry_run) {
   ports::ObjectKey key = KeyOfObject(prepared);
   apiv1::ApplyResult result;
@@ -165,7 +166,7 @@ absl::StatusOr<apiv1::ApplyResult> ControllerService::ApplyOne(const pb::Unikern
       result.set_action(apiv1::CREATED);
       written = dry_run ? PrepareCreate(prepared) : store_.Create(PrepareCreate(prepared));
     } else if (stored.ok()) {
-      pb::Unikernel merged = MergeForApply(*stored, prepared);
+      pb::Unikernel merged = MergeForApply(*stored, prepared, sent);
       stored->clear_status();
       // Equal objects skip the write (a GitOps resync applies everything);
       // otherwise the store decides: a write that changes nothing keeps the
@@ -220,8 +221,10 @@ grpc::Status ControllerService::Apply(grpc::ServerContext*, const apiv1::ApplyRe
   if (absl::Status checked = CheckApply(*request, prepared); !checked.ok()) {
     return ToGrpcStatus(checked);
   }
-  for (const pb::Unikernel& object : prepared) {
-    absl::StatusOr<apiv1::ApplyResult> result = ApplyOne(object, request->dry_run());
+  for (size_t i = 0; i < prepared.size(); ++i) {
+    const pb::Unikernel& object = prepared[i];
+    absl::StatusOr<apiv1::ApplyResult> result =
+        ApplyOne(object, request->objects(static_cast<int>(i)), request->dry_run());
     if (!result.ok()) {
       return ToGrpcStatus(Annotate(result.status(), ports::ToString(KeyOfObject(object))));
     }

@@ -86,7 +86,9 @@ class ControllerService : public apiv1::Controller::Service {
   absl::StatusOr<v1alpha1::Unikernel> Modify(const ports::ObjectKey& key, const Mutation& mutate);
   absl::Status CheckApply(const apiv1::ApplyRequest& request,
                           std::vector<v1alpha1::Unikernel>& prepared);
-  absl::StatusOr<apiv1::ApplyResult> ApplyOne(const v1alpha1::Unikernel& prepared, bool dry_run);
+  // `sent` is the client's object, `prepared` the same defaulted.
+  absl::StatusOr<apiv1::ApplyResult> ApplyOne(const v1alpha1::Unikernel& prepared,
+                                              const v1alpha1::Unikernel& sent, bool dry_run);
   absl::Status ReferenceArtifacts(const v1alpha1::Unikernel& object);
   absl::Status StoreBlob(const std::string& digest, std::string_view data);
   absl::Status Undo(const apiv1::RolloutUndoRequest& request, apiv1::RolloutResponse& response);
