@@ -1,5 +1,6 @@
 #include "controller/manifests/manifest_syncer.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "common/log.h"
@@ -72,14 +73,30 @@ void ManifestSyncer::Run() {
   }
 }
 
-absl::StatusOr<std::vector<StoredObject>> ManifestSyncer::ListStored() {
+absl::StatusOr<SyncPlan> ManifestSyncer::Plan() {
+  DirectoryContents directory = ReadManifestDirectory(options_.dir);
   absl::StatusOr<ports::UnikernelList> list = store_.List({});
   if (!list.ok()) {
     return list.status();
   }
-  std::vector<StoredObject> out;
+  std::vector<StoredObject> stored;
   for (const pb::Unikernel& object : list->items) {
-    out.push_back(StoredObjectOf(object));
+    stored.push_back(StoredObjectOf(object));
+  }
+  return PlanSync(directory, stored);
+}
+
+std::vector<Deletion> ManifestSyncer::Confirm(const std::vector<Deletion>& removals) {
+  absl::SleepFor(options_.debounce);
+  absl::StatusOr<SyncPlan> again = Plan();
+  std::vector<Deletion> out;
+  if (!again.ok()) {
+    return out;  // the next round decides again
+  }
+  for (const Deletion& deletion : removals) {
+    if (std::find(again->remove.begin(), again->remove.end(), deletion) != again->remove.end()) {
+      out.push_back(deletion);
+    }
   }
   return out;
 }
@@ -88,29 +105,28 @@ SyncRound ManifestSyncer::SyncOnce() {
   absl::MutexLock lock(&round_mu_);
   SyncRound round;
   std::vector<Problem> problems;
-  DirectoryContents directory = ReadManifestDirectory(options_.dir);
-  absl::StatusOr<std::vector<StoredObject>> stored = ListStored();
-  if (!stored.ok()) {
+  absl::StatusOr<SyncPlan> plan = Plan();
+  if (!plan.ok()) {
     // The store is unavailable: the next round tries again; nothing to decide.
-    problems.push_back({StrCat("list Unikernels: ", stored.status().message()),
+    problems.push_back({StrCat("list Unikernels: ", plan.status().message()),
                         {.kind = "ManifestFile", .name = options_.dir},
                         "ManifestSyncFailed"});
     Report(problems);
     round.problems = 1;
     return round;
   }
-  SyncPlan plan = PlanSync(directory, *stored);
-  for (const SyncError& error : plan.errors) {
+  for (const SyncError& error : plan->errors) {
     ports::ObjectReference object =
         error.object.has_value()
             ? UnikernelReference(*error.object)
             : ports::ObjectReference{.kind = "ManifestFile", .name = error.error.source};
     problems.push_back({error.error.ToString(), object, "InvalidManifest"});
   }
-  for (const pb::Unikernel& object : plan.apply) {
+  for (const pb::Unikernel& object : plan->apply) {
     Apply(object, round, problems);
   }
-  for (const Deletion& deletion : plan.remove) {
+  std::vector<Deletion> removals = plan->remove.empty() ? plan->remove : Confirm(plan->remove);
+  for (const Deletion& deletion : removals) {
     Remove(deletion, round, problems);
   }
   Report(problems);

@@ -8,6 +8,10 @@
 // coalesced) and every `resync_interval`, which also covers what inotify
 // cannot see (a directory replaced under the watch, a failed apply to retry).
 //
+// A deletion waits for a second read, `debounce` later, to agree: a file
+// missing for a moment (an editor that moves the old file away before writing
+// the new one, a checkout under way) must not stop what it runs.
+//
 // Problems (invalid files, conflicts, failed applies) are logged and recorded
 // as Warning events, each once while it lasts: on the Unikernel when the
 // problem names one, else on a "ManifestFile" object named by the file.
@@ -67,7 +71,10 @@ class ManifestSyncer {
   ManifestSyncer(ManifestSyncerOptions options, ports::Store& store,
                  api::ControllerService& service, std::unique_ptr<DirectoryWatcher> watcher);
   void Run();
-  absl::StatusOr<std::vector<StoredObject>> ListStored();
+  // Reads the directory and the store, and decides.
+  absl::StatusOr<SyncPlan> Plan();
+  // The removals that a second Plan, `debounce` later, agrees with.
+  std::vector<Deletion> Confirm(const std::vector<Deletion>& removals);
   void Apply(const v1alpha1::Unikernel& object, SyncRound& round, std::vector<Problem>& problems);
   void Remove(const Deletion& deletion, SyncRound& round, std::vector<Problem>& problems);
   void Report(const std::vector<Problem>& problems) ABSL_EXCLUSIVE_LOCKS_REQUIRED(round_mu_);

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "common/strings.h"
 #include "controller/adapters/fs_artifact_store.h"
@@ -40,10 +41,10 @@ class ManifestSyncerTest : public ::testing::Test {
     service_ = std::make_unique<api::ControllerService>(*store_, *artifacts_, hub_);
   }
 
-  void StartSyncer(absl::Duration resync = absl::Hours(1)) {
+  void StartSyncer(absl::Duration resync = absl::Hours(1),
+                   absl::Duration debounce = absl::Milliseconds(50)) {
     auto syncer = ManifestSyncer::Start(
-        {.dir = dir_.path(), .resync_interval = resync, .debounce = absl::Milliseconds(50)},
-        *store_, *service_);
+        {.dir = dir_.path(), .resync_interval = resync, .debounce = debounce}, *store_, *service_);
     ASSERT_TRUE(syncer.ok()) << syncer.status();
     syncer_ = *std::move(syncer);
   }
@@ -173,6 +174,23 @@ TEST_F(ManifestSyncerTest, RemovedFileDeletesOnlyWhatItMade) {
   EXPECT_TRUE(Get("db")->metadata().deletion_timestamp().empty());
   ASSERT_TRUE(Get("web", "other").ok());
   EXPECT_TRUE(Get("web", "other")->metadata().deletion_timestamp().empty());
+}
+
+TEST_F(ManifestSyncerTest, FileMissingForAMomentDeletesNothing) {
+  Write("web.yaml", Unikernel("web", 1));
+  StartSyncer(absl::Hours(1), absl::Milliseconds(500));
+  ASSERT_TRUE(Eventually([&] { return Get("web").ok(); }));
+  fs::path file = fs::path(dir_.path()) / "web.yaml";
+  fs::path aside = fs::path(dir_.path()) / ".web.yaml.swp";
+  fs::rename(file, aside);  // as an editor does before writing the new file
+  std::thread editor([&] {
+    absl::SleepFor(absl::Milliseconds(50));
+    fs::rename(aside, file);
+  });
+  SyncRound round = syncer_->SyncOnce();
+  editor.join();
+  EXPECT_EQ(round.deleted, 0);
+  EXPECT_TRUE(Get("web")->metadata().deletion_timestamp().empty());
 }
 
 TEST_F(ManifestSyncerTest, SubdirectoryCreatedAfterStartIsWatched) {
