@@ -10,40 +10,31 @@
 #include "common/log.h"
 #include "controller/server/controller_server.h"
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   nanoplane::controller::ControllerServerOptions options;
   std::string join_token_file, log_level = "info";
   int grace_seconds = 40, eviction_seconds = 300;
   int gc_interval_seconds = 600, gc_min_age_seconds = 3600;
   int manifests_resync_seconds = 30;
-  const char *home = std::getenv("HOME");
-  options.data_dir = std::string(home ? home : "/var/lib") +
-                     "/.local/share/nanoplane/controller";
+  const char* home = std::getenv("HOME");
+  options.data_dir = std::string(home ? home : "/var/lib") + "/.local/share/nanoplane/controller";
 
-  CLI::App app{
-      "nanoplane-controller: reconciles Unikernels onto the fleet's agents"};
-  app.add_option("--data-dir", options.data_dir, "Store and artifacts")
+  CLI::App app{"nanoplane-controller: reconciles Unikernels onto the fleet's agents"};
+  app.add_option("--data-dir", options.data_dir, "Store and artifacts")->capture_default_str();
+  app.add_option("--api-address", options.api_address, "The controller API (for the CLI)")
       ->capture_default_str();
-  app.add_option("--api-address", options.api_address,
-                 "The controller API (for the CLI)")
+  app.add_option("--agent-address", options.agent_address, "Where agents connect")
       ->capture_default_str();
-  app.add_option("--agent-address", options.agent_address,
-                 "Where agents connect")
+  app.add_option("--metrics-address", options.metrics_address, "/healthz /readyz /metrics")
       ->capture_default_str();
-  app.add_option("--metrics-address", options.metrics_address,
-                 "/healthz /readyz /metrics")
-      ->capture_default_str();
-  app.add_option("--join-token", options.join_token,
-                 "Agents must present this token");
-  app.add_option("--join-token-file", join_token_file,
-                 "...or read it from this file");
+  app.add_option("--join-token", options.join_token, "Agents must present this token");
+  app.add_option("--join-token-file", join_token_file, "...or read it from this file");
   app.add_option("--tls-cert", options.tls_cert_file,
                  "Serve agents over TLS with this certificate");
   app.add_option("--tls-key", options.tls_key_file, "...and this key");
   app.add_option("--client-ca", options.client_ca_file,
                  "Require agent certificates signed by this CA");
-  app.add_option("--host-grace-period", grace_seconds,
-                 "Seconds before a silent host is NotReady")
+  app.add_option("--host-grace-period", grace_seconds, "Seconds before a silent host is NotReady")
       ->capture_default_str();
   app.add_option("--eviction-timeout", eviction_seconds,
                  "Seconds before a NotReady host's instances are replaced")
@@ -53,26 +44,21 @@ int main(int argc, char **argv) {
                  "references")
       ->capture_default_str()
       ->check(CLI::Range(1, 365 * 86400));
-  app.add_option(
-         "--artifact-gc-min-age", gc_min_age_seconds,
-         "Seconds an unreferenced blob is kept (an upload not yet applied)")
+  app.add_option("--artifact-gc-min-age", gc_min_age_seconds,
+                 "Seconds an unreferenced blob is kept (an upload not yet applied)")
       ->capture_default_str()
       ->check(CLI::Range(0, 365 * 86400));
   app.add_option("--manifests", options.manifests_dir,
-                 "Keep the Unikernels of this directory (recursively) "
-                 "applied: GitOps");
+                 "Keep the Unikernels of this directory (recursively) applied: GitOps");
   app.add_option("--manifests-resync", manifests_resync_seconds,
-                 "Seconds between full re-reads of --manifests (changes "
-                 "are seen at once)")
+                 "Seconds between full re-reads of --manifests (changes are seen at once)")
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
-  app.add_option("--log-level", log_level, "debug, info, warn or error")
-      ->capture_default_str();
+  app.add_option("--log-level", log_level, "debug, info, warn or error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   if (!nanoplane::SetLogLevel(log_level)) {
-    std::cerr << "error: --log-level " << log_level
-              << " is not debug, info, warn or error\n";
+    std::cerr << "error: --log-level " << log_level << " is not debug, info, warn or error\n";
     return 2;
   }
   if (!join_token_file.empty()) {
@@ -81,8 +67,7 @@ int main(int argc, char **argv) {
       std::cerr << "error: " << token.status().message() << "\n";
       return 2;
     }
-    options.join_token =
-        token->substr(0, token->find_last_not_of(" \n\r\t") + 1);
+    options.join_token = token->substr(0, token->find_last_not_of(" \n\r\t") + 1);
   }
   options.host_grace_period = absl::Seconds(grace_seconds);
   options.eviction_timeout = absl::Seconds(eviction_seconds);
@@ -102,9 +87,9 @@ int main(int argc, char **argv) {
     std::cerr << "error: " << server.status().message() << "\n";
     return 1;
   }
-  std::cout << "nanoplane-controller: API " << (*server)->api_address()
-            << ", agents " << (*server)->agent_address() << ", metrics "
-            << (*server)->metrics_address() << std::endl;
+  std::cout << "nanoplane-controller: API " << (*server)->api_address() << ", agents "
+            << (*server)->agent_address() << ", metrics " << (*server)->metrics_address()
+            << std::endl;
   int received = 0;
   sigwait(&signals, &received);
   server->reset();

@@ -1,67 +1,69 @@
 #include "controller/server/controller_server.h"
 
+#include <filesystem>
+
+#include "common/file_lock.h"
 #include "common/log.h"
 #include "common/status.h"
 #include "common/strings.h"
 
 namespace nanoplane::controller {
 
-absl::StatusOr<std::unique_ptr<ControllerServer>>
-ControllerServer::Start(ControllerServerOptions options) {
+absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::Start(
+    ControllerServerOptions options) {
   if (options.data_dir.empty()) {
     return absl::InvalidArgumentError("the controller needs a data directory");
   }
   std::unique_ptr<ControllerServer> server(new ControllerServer());
-  NP_ASSIGN_OR_RETURN(server->store_,
-                      SqliteStore::Open({.data_dir = options.data_dir}));
-  NP_ASSIGN_OR_RETURN(server->artifacts_,
-                      FsArtifactStore::Open(options.data_dir + "/artifacts"));
-  NP_ASSIGN_OR_RETURN(
-      server->hub_,
-      GrpcAgentHub::Start({.address = options.agent_address,
-                           .join_token = options.join_token,
-                           .tls_cert_file = options.tls_cert_file,
-                           .tls_key_file = options.tls_key_file,
-                           .client_ca_file = options.client_ca_file,
-                           .artifacts = server->artifacts_.get()}));
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  // Two controllers over one store would both assign every instance.
+  NP_ASSIGN_OR_RETURN(FileLock lock,
+                      FileLock::TryAcquire(options.data_dir + "/controller.lock",
+                                           StrCat("the data directory ", options.data_dir)));
+  server->data_dir_lock_ = std::make_unique<FileLock>(std::move(lock));
+  NP_ASSIGN_OR_RETURN(server->store_, SqliteStore::Open({.data_dir = options.data_dir}));
+  NP_ASSIGN_OR_RETURN(server->artifacts_, FsArtifactStore::Open(options.data_dir + "/artifacts"));
+  NP_ASSIGN_OR_RETURN(server->hub_, GrpcAgentHub::Start({.address = options.agent_address,
+                                                         .join_token = options.join_token,
+                                                         .tls_cert_file = options.tls_cert_file,
+                                                         .tls_key_file = options.tls_key_file,
+                                                         .client_ca_file = options.client_ca_file,
+                                                         .artifacts = server->artifacts_.get()}));
   app::ControllerOptions controller_options;
   controller_options.host_grace_period = options.host_grace_period;
   controller_options.eviction_timeout = options.eviction_timeout;
-  server->controller_ = std::make_unique<app::Controller>(
-      *server->store_, *server->hub_, server->metrics_, controller_options);
-  server->service_ = std::make_unique<api::ControllerService>(
-      *server->store_, *server->artifacts_, *server->hub_);
+  server->controller_ = std::make_unique<app::Controller>(*server->store_, *server->hub_,
+                                                          server->metrics_, controller_options);
+  server->service_ =
+      std::make_unique<api::ControllerService>(*server->store_, *server->artifacts_, *server->hub_);
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(options.api_address,
-                           grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(options.api_address, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(server->service_.get());
   builder.SetMaxReceiveMessageSize(256 << 20);
   server->api_server_ = builder.BuildAndStart();
   if (!server->api_server_ || port == 0) {
-    return absl::UnavailableError(
-        StrCat("controller API: cannot listen on ", options.api_address));
+    return absl::UnavailableError(StrCat("controller API: cannot listen on ", options.api_address));
   }
-  server->api_address_ = StrCat(
-      options.api_address.substr(0, options.api_address.rfind(':')), ":", port);
+  server->api_address_ =
+      StrCat(options.api_address.substr(0, options.api_address.rfind(':')), ":", port);
   if (!options.metrics_address.empty()) {
-    app::Controller *controller = server->controller_.get();
+    app::Controller* controller = server->controller_.get();
     NP_ASSIGN_OR_RETURN(
         server->endpoints_,
-        HttpEndpoints::Start(
-            {.address = options.metrics_address,
-             .ready = [controller] { return controller->ReadyReason(); }},
-            server->metrics_));
+        HttpEndpoints::Start({.address = options.metrics_address,
+                              .ready = [controller] { return controller->ReadyReason(); }},
+                             server->metrics_));
   }
   server->controller_->Start();
   server->collector_ = std::make_unique<api::ArtifactCollector>(
       *server->store_, *server->artifacts_, options.artifact_gc);
   if (!options.manifests_dir.empty()) {
-    NP_ASSIGN_OR_RETURN(server->manifests_,
-                        manifests::ManifestSyncer::Start(
-                            {.dir = options.manifests_dir,
-                             .resync_interval = options.manifests_resync},
-                            *server->store_, *server->service_));
+    NP_ASSIGN_OR_RETURN(server->manifests_, manifests::ManifestSyncer::Start(
+                                                {.dir = options.manifests_dir,
+                                                 .resync_interval = options.manifests_resync},
+                                                *server->store_, *server->service_));
   }
   Log(LogLevel::kInfo, "controller started",
       {{"api", server->api_address_},
@@ -74,8 +76,7 @@ ControllerServer::~ControllerServer() {
   // The API and the loops stop before the stores they use go away.
   manifests_.reset();
   if (api_server_) {
-    api_server_->Shutdown(std::chrono::system_clock::now() +
-                          std::chrono::seconds(2));
+    api_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   }
   if (controller_) {
     controller_->Stop();
@@ -85,4 +86,4 @@ ControllerServer::~ControllerServer() {
   hub_.reset();
 }
 
-} // namespace nanoplane::controller
+}  // namespace nanoplane::controller

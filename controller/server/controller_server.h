@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/file_lock.h"
 #include "common/http/http_endpoints.h"
 #include "common/metrics.h"
 #include "controller/adapters/fs_artifact_store.h"
@@ -24,12 +25,12 @@
 namespace nanoplane::controller {
 
 struct ControllerServerOptions {
-  std::string data_dir;                         // store.db and artifacts/
-  std::string api_address = "127.0.0.1:7443";   // the CLI's controller API
-  std::string agent_address = "127.0.0.1:7444"; // where agents connect
-  std::string metrics_address = "127.0.0.1:0";  // empty: no HTTP endpoints
-  std::string join_token;                       // agents must present it
-  std::string tls_cert_file, tls_key_file, client_ca_file; // for the agent hub
+  std::string data_dir;                                     // store.db and artifacts/
+  std::string api_address = "127.0.0.1:7443";               // the CLI's controller API
+  std::string agent_address = "127.0.0.1:7444";             // where agents connect
+  std::string metrics_address = "127.0.0.1:0";              // empty: no HTTP endpoints
+  std::string join_token;                                   // agents must present it
+  std::string tls_cert_file, tls_key_file, client_ca_file;  // for the agent hub
   absl::Duration host_grace_period = absl::Seconds(40);
   absl::Duration eviction_timeout = absl::Minutes(5);
   // Unreferenced blobs older than the minimum age go every interval.
@@ -41,24 +42,23 @@ struct ControllerServerOptions {
 };
 
 class ControllerServer {
-public:
+ public:
   // Opens the stores, starts serving and the loops. InvalidArgument for bad
   // options, Unavailable when an address cannot be bound, FailedPrecondition
   // for a store written by a newer nanoplane.
-  [[nodiscard]] static absl::StatusOr<std::unique_ptr<ControllerServer>>
-  Start(ControllerServerOptions options);
-  ~ControllerServer(); // stops everything; VMs keep running on their hosts
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<ControllerServer>> Start(
+      ControllerServerOptions options);
+  ~ControllerServer();  // stops everything; VMs keep running on their hosts
 
   std::string api_address() const { return api_address_; }
   std::string agent_address() const { return hub_->address(); }
-  std::string metrics_address() const {
-    return endpoints_ ? endpoints_->address() : "";
-  }
+  std::string metrics_address() const { return endpoints_ ? endpoints_->address() : ""; }
   bool ready() const { return controller_->Ready(); }
 
-private:
+ private:
   ControllerServer() = default;
 
+  std::unique_ptr<FileLock> data_dir_lock_;  // held while the server lives
   MetricsRegistry metrics_;
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<FsArtifactStore> artifacts_;
@@ -72,4 +72,4 @@ private:
   std::string api_address_;
 };
 
-} // namespace nanoplane::controller
+}  // namespace nanoplane::controller
