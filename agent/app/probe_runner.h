@@ -1,6 +1,6 @@
 #pragma once
 
-// Runs readiness and liveness probes: a TCP connect, or an HTTP GET that
+// Runs readiness and liveness probes: a TCP connect, or an HTTP(S) GET that
 // passes on a status from 200 to 399, against the instance's forwarded host
 // port (user-mode networking) or the guest's address (bridged).
 //
@@ -19,6 +19,9 @@ namespace nanoplane::agent::app {
 
 struct ProbeTarget {
   bool http = false;  // else a TCP connect
+  // With http: over TLS (HTTPS). As in Kubernetes, the guest's certificate is
+  // not verified: the probe asks whether the service answers, not who it is.
+  bool tls = false;
   std::string host;
   int port = 0;
   std::string path = "/";  // with http
@@ -27,8 +30,7 @@ struct ProbeTarget {
 
 // NotFound when the probe's port is neither declared in the template nor
 // forwarded for the VM (such a probe fails), InvalidArgument when the probe
-// has no action. HTTPS probes are TCP connects: the agent carries no TLS
-// client for probes.
+// has no action.
 [[nodiscard]] absl::StatusOr<ProbeTarget> ResolveProbeTarget(const v1alpha1::Probe& probe,
                                                              const v1alpha1::UnikernelTemplate& t,
                                                              const VmInfo& vm);
@@ -36,8 +38,8 @@ struct ProbeTarget {
 // Performs one probe; true when it passed within `timeout`. Thread-safe.
 using Prober = std::function<bool(const ProbeTarget& target, absl::Duration timeout)>;
 
-// The real prober, over plain sockets (an HTTP/1.0 GET; only the status line
-// is read).
+// The real prober: a TCP connect, or an HTTP/1.0 GET (over TLS for HTTPS) of
+// which only the status line is read.
 bool RunProbe(const ProbeTarget& target, absl::Duration timeout);
 
 }  // namespace nanoplane::agent::app

@@ -3,9 +3,13 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -92,6 +96,68 @@ TEST(RunProbeTest, HttpPassesOn2xxAnd3xxOnly) {
   EXPECT_FALSE(probe(silent.port()));
 }
 
+// `openssl s_server -www` (it answers any request with "HTTP/1.0 200 ok") on
+// a throwaway self-signed certificate, as a guest serving HTTPS would.
+class TlsServer {
+ public:
+  TlsServer() : dir_(::testing::TempDir() + "np-tls-" + std::to_string(getpid())) {
+    std::filesystem::create_directories(dir_);
+    const std::string make_cert =
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+        "-subj /CN=guest -keyout " +
+        dir_ + "/key.pem -out " + dir_ + "/cert.pem 2>/dev/null";
+    if (std::system(make_cert.c_str()) != 0) {
+      return;
+    }
+    port_ = ClosedPort();
+    const std::string port = std::to_string(port_), cert = dir_ + "/cert.pem",
+                      key = dir_ + "/key.pem";
+    pid_ = fork();
+    if (pid_ == 0) {
+      freopen("/dev/null", "r", stdin);
+      freopen("/dev/null", "w", stdout);
+      freopen("/dev/null", "w", stderr);
+      execlp("openssl", "openssl", "s_server", "-www", "-accept", port.c_str(), "-cert",
+             cert.c_str(), "-key", key.c_str(), nullptr);
+      _exit(127);
+    }
+    for (int i = 0; i < 200 && !RunProbe({.host = "127.0.0.1", .port = port_}, absl::Seconds(1));
+         ++i) {
+      absl::SleepFor(absl::Milliseconds(25));
+    }
+  }
+  ~TlsServer() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+    std::filesystem::remove_all(dir_);
+  }
+  bool ok() const { return pid_ > 0; }
+  int port() const { return port_; }
+
+ private:
+  std::string dir_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+TEST(RunProbeTest, HttpsSpeaksTlsAndDoesNotVerifyTheGuestsCertificate) {
+  TlsServer tls;
+  if (!tls.ok()) {
+    GTEST_SKIP() << "needs the openssl command";
+  }
+  TinyServer plain("HTTP/1.1 200 OK\r\n\r\n");
+  auto probe = [](int port, bool tls) {
+    return RunProbe({.http = true, .tls = tls, .host = "127.0.0.1", .port = port},
+                    absl::Seconds(2));
+  };
+  EXPECT_TRUE(probe(tls.port(), true));
+  EXPECT_FALSE(probe(tls.port(), false)) << "plain HTTP to a TLS port";
+  EXPECT_FALSE(probe(plain.port(), true)) << "a TLS handshake with a plain HTTP server";
+  EXPECT_TRUE(probe(plain.port(), false));
+}
+
 TEST(ResolveProbeTargetTest, FindsTheForwardedHostPortByNameOrNumber) {
   v1alpha1::UnikernelTemplate t;
   v1alpha1::Port* port = t.add_ports();
@@ -108,6 +174,10 @@ TEST(ResolveProbeTargetTest, FindsTheForwardedHostPortByNameOrNumber) {
   ASSERT_TRUE(target.ok()) << target.status();
   EXPECT_EQ(*target,
             (ProbeTarget{.http = true, .host = "127.0.0.1", .port = 31000, .path = "/ready"}));
+  http.mutable_http_get()->set_scheme(v1alpha1::HTTPS);
+  EXPECT_EQ(ResolveProbeTarget(http, t, vm).value(),
+            (ProbeTarget{
+                .http = true, .tls = true, .host = "127.0.0.1", .port = 31000, .path = "/ready"}));
 
   v1alpha1::Probe tcp;
   tcp.mutable_tcp_socket()->mutable_port()->set_int_value(8080);
