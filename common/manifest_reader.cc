@@ -167,8 +167,9 @@ std::vector<std::string> FindManifestFiles(const std::string& dir,
                                            std::vector<ManifestError>& errors) {
   std::error_code ec;
   std::vector<std::string> found;
-  auto it =
-      fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+  // No skip_permission_denied: a directory skipped in silence would look
+  // empty, and a manifests directory deletes what its removed files made.
+  auto it = fs::recursive_directory_iterator(dir, ec);
   for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (IsHidden(it->path())) {
       if (it->is_directory()) {

@@ -69,7 +69,9 @@ void ManifestSyncer::Run() {
          {"unchanged", StrCat(round.unchanged)},
          {"deleted", StrCat(round.deleted)},
          {"problems", StrCat(round.problems)}});
-    wake = watcher_->Wait(options_.resync_interval);
+    wake = watcher_->Wait(round.waiting > 0
+                              ? std::min(options_.waiting_retry, options_.resync_interval)
+                              : options_.resync_interval);
   }
 }
 
@@ -122,6 +124,7 @@ SyncRound ManifestSyncer::SyncOnce() {
             : ports::ObjectReference{.kind = "ManifestFile", .name = error.error.source};
     problems.push_back({error.error.ToString(), object, "InvalidManifest"});
   }
+  round.waiting = static_cast<int>(plan->waiting.size());
   for (const pb::Unikernel& object : plan->apply) {
     Apply(object, round, problems);
   }

@@ -38,6 +38,9 @@ struct ManifestSyncerOptions {
   std::string dir;
   absl::Duration resync_interval = absl::Seconds(30);
   absl::Duration debounce = absl::Milliseconds(200);
+  // The next round's delay while a defined Unikernel is still being deleted
+  // (its instances stopping): it is created again soon after it is gone.
+  absl::Duration waiting_retry = absl::Seconds(1);
   std::function<absl::Time()> now = [] { return absl::Now(); };
 };
 
@@ -47,6 +50,7 @@ struct SyncRound {
   int unchanged = 0;  // applied, nothing to write
   int deleted = 0;
   int problems = 0;
+  int waiting = 0;  // defined, but the stored one is still being deleted
 };
 
 class ManifestSyncer {

@@ -43,8 +43,11 @@ class ManifestSyncerTest : public ::testing::Test {
 
   void StartSyncer(absl::Duration resync = absl::Hours(1),
                    absl::Duration debounce = absl::Milliseconds(50)) {
-    auto syncer = ManifestSyncer::Start(
-        {.dir = dir_.path(), .resync_interval = resync, .debounce = debounce}, *store_, *service_);
+    auto syncer = ManifestSyncer::Start({.dir = dir_.path(),
+                                         .resync_interval = resync,
+                                         .debounce = debounce,
+                                         .waiting_retry = absl::Milliseconds(100)},
+                                        *store_, *service_);
     ASSERT_TRUE(syncer.ok()) << syncer.status();
     syncer_ = *std::move(syncer);
   }
@@ -174,6 +177,21 @@ TEST_F(ManifestSyncerTest, RemovedFileDeletesOnlyWhatItMade) {
   EXPECT_TRUE(Get("db")->metadata().deletion_timestamp().empty());
   ASSERT_TRUE(Get("web", "other").ok());
   EXPECT_TRUE(Get("web", "other")->metadata().deletion_timestamp().empty());
+}
+
+TEST_F(ManifestSyncerTest, FileRestoredWhileItsObjectIsDeletedCreatesItAgain) {
+  Write("web.yaml", Unikernel("web", 1));
+  StartSyncer();
+  ASSERT_TRUE(Eventually([&] { return Get("web").ok(); }));
+  std::string uid = Get("web")->metadata().uid();
+  Remove("web.yaml");
+  ASSERT_TRUE(Eventually([&] { return !Get("web")->metadata().deletion_timestamp().empty(); }));
+  Write("web.yaml", Unikernel("web", 1));
+  absl::SleepFor(absl::Milliseconds(150));  // a round has seen it, and waits
+  pb::Unikernel stopped = *Get("web");      // what the reconciler does once instances stopped
+  stopped.mutable_metadata()->clear_finalizers();
+  ASSERT_TRUE(store_->Update(stopped).ok());
+  EXPECT_TRUE(Eventually([&] { return Get("web").ok() && Get("web")->metadata().uid() != uid; }));
 }
 
 TEST_F(ManifestSyncerTest, FileMissingForAMomentDeletesNothing) {

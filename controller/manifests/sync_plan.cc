@@ -50,7 +50,7 @@ pb::Unikernel Annotated(const pb::Unikernel& object, const std::string& file) {
 }
 
 // The objects of the valid files, unless defined twice, made by someone else,
-// or still being deleted (the next round creates them once they are gone).
+// or still being deleted (a later round creates them once they are gone).
 void PlanApplies(const DirectoryContents& directory, const Definitions& definitions,
                  const std::map<ports::ObjectKey, const StoredObject*>& stored, SyncPlan& plan) {
   for (const ManifestFile& file : directory.files) {
@@ -68,6 +68,7 @@ void PlanApplies(const DirectoryContents& directory, const Definitions& definiti
         continue;
       }
       if (existing != stored.end() && existing->second->deleting) {
+        plan.waiting.push_back(key);
         continue;
       }
       plan.apply.push_back(Annotated(doc.unikernel, file.path));

@@ -74,6 +74,8 @@ struct SyncPlan {
   // In file and document order, each annotated with its file.
   std::vector<v1alpha1::Unikernel> apply;
   std::vector<Deletion> remove;  // in key order
+  // Defined, but still being deleted: applied by a round after it is gone.
+  std::vector<ports::ObjectKey> waiting;
   std::vector<SyncError> errors;
 };
 

@@ -174,6 +174,15 @@ TEST(PlanSyncTest, DeletionCarriesTheListedResourceVersionAsPrecondition) {
   EXPECT_EQ(plan.remove[0], (Deletion{{"default", "web"}, "rv-web", "a.yaml"}));
 }
 
+TEST(PlanSyncTest, ObjectBeingDeletedWaits) {
+  StoredObject deleting = Owned("web", "a.yaml");
+  deleting.deleting = true;
+  SyncPlan plan = PlanSync({{File("a.yaml", {"web", "api"})}}, {deleting});
+  EXPECT_EQ(plan.waiting, (std::vector<ports::ObjectKey>{{"default", "web"}}));
+  EXPECT_EQ(Applied(plan), (std::vector<std::string>{"default/api@a.yaml"}));
+  EXPECT_TRUE(PlanSync({{File("a.yaml", {"api"})}}, {Owned("api", "a.yaml")}).waiting.empty());
+}
+
 TEST(PlanSyncTest, ErrorsNameTheObjectWhenKnown) {
   SyncPlan plan = PlanSync({{File("a.yaml", {"web"}), File("b.yaml", {"web"})}}, {});
   ASSERT_EQ(plan.errors.size(), 1u);
