@@ -162,7 +162,7 @@ void GrpcAgentHub::OnHello(const std::shared_ptr<Stream>& stream, const agent::v
       replaced = existing;  // the agent reconnected; the old stream is dead or dying
     }
     existing = stream;
-    ports::HostSession& session = sessions_[hello.host()];
+    ports::HostSession& session = ports::CopyOnWrite(sessions_[hello.host()]);
     session.host = hello.host();
     session.hello = hello;
     session.hello.clear_join_token();
@@ -190,7 +190,7 @@ void GrpcAgentHub::OnHello(const std::shared_ptr<Stream>& stream, const agent::v
 void GrpcAgentHub::OnReport(const std::string& host, const agent::v1::Report& report) {
   {
     std::lock_guard<std::mutex> guard(mutex_);
-    ports::HostSession& session = sessions_[host];
+    ports::HostSession& session = ports::CopyOnWrite(sessions_[host]);
     session.instances.assign(report.instances().begin(), report.instances().end());
     session.last_seen = Now();
     session.applied_generation = report.assignment_generation();
@@ -222,7 +222,7 @@ void GrpcAgentHub::OnDisconnect(const std::shared_ptr<Stream>& stream) {
       return;  // replaced by a newer stream of the same host
     }
     streams_.erase(it);
-    sessions_[stream->host].connected = false;
+    ports::CopyOnWrite(sessions_[stream->host]).connected = false;
     for (auto& [id, waiter] : log_waiters_) {
       if (waiter->host == stream->host) {
         orphans.push_back(waiter);
@@ -275,8 +275,9 @@ int64_t GrpcAgentHub::Assign(const std::string& host,
     for (auto& instance : instances) {
       *assignment.add_instances() = std::move(instance);
     }
-    sessions_[host].host = host;
-    sessions_[host].assigned_generation = generation;
+    ports::HostSession& session = ports::CopyOnWrite(sessions_[host]);
+    session.host = host;
+    session.assigned_generation = generation;
     *message.mutable_assignment() = assignment;
   }
   Send(host, message);  // not connected: sent on the next hello
@@ -287,7 +288,18 @@ std::vector<ports::HostSession> GrpcAgentHub::Hosts() const {
   std::lock_guard<std::mutex> guard(mutex_);
   std::vector<ports::HostSession> hosts;
   for (const auto& [name, session] : sessions_) {
-    if (!session.hello.host().empty()) {
+    if (!session->hello.host().empty()) {
+      hosts.push_back(*session);
+    }
+  }
+  return hosts;
+}
+
+std::vector<std::shared_ptr<const ports::HostSession>> GrpcAgentHub::SharedHosts() const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  std::vector<std::shared_ptr<const ports::HostSession>> hosts;
+  for (const auto& [name, session] : sessions_) {
+    if (!session->hello.host().empty()) {
       hosts.push_back(session);
     }
   }
@@ -355,7 +367,7 @@ grpc::Status GrpcAgentHub::ServeArtifact(const agent::v1::FetchArtifactRequest& 
   auto reader = options_.artifacts->Get(request.sha256());
   if (!reader.ok()) {
     return {reader.status().code() == absl::StatusCode::kNotFound ? grpc::StatusCode::NOT_FOUND
-                                                                   : grpc::StatusCode::INTERNAL,
+                                                                  : grpc::StatusCode::INTERNAL,
             std::string(reader.status().message())};
   }
   agent::v1::ArtifactChunk chunk;

@@ -41,6 +41,7 @@ class GrpcAgentHub : public ports::AgentHub {
   int64_t Assign(const std::string& host,
                  std::vector<agent::v1::InstanceAssignment> instances) override;
   std::vector<ports::HostSession> Hosts() const override;
+  std::vector<std::shared_ptr<const ports::HostSession>> SharedHosts() const override;
   void SetOnChange(std::function<void(const std::string& host)> on_change) override;
   absl::Status StreamLogs(const std::string& host, const std::string& instance, int64_t offset,
                           bool follow,
@@ -74,7 +75,9 @@ class GrpcAgentHub : public ports::AgentHub {
   std::unique_ptr<grpc::Server> server_;
 
   mutable std::mutex mutex_;
-  std::map<std::string, ports::HostSession> sessions_;           // guarded by mutex_
+  // Guarded by mutex_; copy-on-write, so that SharedHosts hands out unchanged
+  // sessions as they are.
+  std::map<std::string, std::shared_ptr<const ports::HostSession>> sessions_;
   std::map<std::string, std::shared_ptr<Stream>> streams_;       // guarded by mutex_
   std::map<std::string, agent::v1::Assignment> assignments_;     // guarded by mutex_
   std::map<std::string, std::shared_ptr<LogWaiter>> log_waiters_;  // guarded by mutex_

@@ -55,18 +55,28 @@ absl::StatusOr<int64_t> SqliteStore::ReadMeta(const char* key) {
 }
 
 absl::StatusOr<Unikernel> SqliteStore::ReadObject(const ObjectKey& key) {
-  NP_ASSIGN_OR_RETURN(
-      SqliteStatement select,
-      db_->Prepare("SELECT object FROM unikernels WHERE namespace = ? AND name = ?"));
+  NP_ASSIGN_OR_RETURN(SqliteStatement select,
+                      db_->Prepare("SELECT resource_version, object FROM unikernels "
+                                   "WHERE namespace = ? AND name = ?"));
   select.BindAll(key.ns, key.name);
   NP_ASSIGN_OR_RETURN(bool row, select.Step());
   if (!row) {
+    decoded_.erase(key);
     return absl::NotFoundError(StrCat("unikernel ", ToString(key), " not found"));
   }
-  absl::StatusOr<Unikernel> object = DecodeObject(select.Text(0));
+  // resourceVersions are store-wide and never reused, also across processes:
+  // the same version is the same object, and decoding its JSON again would
+  // be most of the read.
+  int64_t version = select.Int(0);
+  auto cached = decoded_.find(key);
+  if (cached != decoded_.end() && cached->second.first == version) {
+    return cached->second.second;
+  }
+  absl::StatusOr<Unikernel> object = DecodeObject(select.Text(1));
   if (!object.ok()) {
     return Annotate(object.status(), ToString(key));
   }
+  decoded_[key] = {version, *object};
   return object;
 }
 

@@ -21,8 +21,10 @@
 // store.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -112,6 +114,8 @@ class SqliteStore : public ports::Store {
   // Signalled after every committed Unikernel write, to wake watchers.
   absl::CondVar changed_;
   std::unique_ptr<SqliteDb> db_ ABSL_GUARDED_BY(mu_);
+  // The last object ReadObject decoded per key, with its resourceVersion.
+  std::map<ports::ObjectKey, std::pair<int64_t, v1alpha1::Unikernel>> decoded_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace nanoplane::controller

@@ -4,6 +4,30 @@
 
 namespace nanoplane::controller::app {
 
+void AssignmentTable::Indexed(const AssignedInstance& instance) {
+  host_of_[instance.name()] = instance.host;
+  of_key_[instance.key][instance.name()] = &instance;
+  assigned_snapshot_.reset();
+  core::Resources& sum = assigned_[instance.host];
+  sum.memory_bytes += instance.resources.memory_bytes;
+  sum.cpus += instance.resources.cpus;
+}
+
+void AssignmentTable::Unindexed(const AssignedInstance& instance) {
+  host_of_.erase(instance.name());
+  auto names = of_key_.find(instance.key);
+  if (names != of_key_.end()) {
+    names->second.erase(instance.name());
+    if (names->second.empty()) {
+      of_key_.erase(names);
+    }
+  }
+  assigned_snapshot_.reset();
+  core::Resources& sum = assigned_[instance.host];
+  sum.memory_bytes -= instance.resources.memory_bytes;
+  sum.cpus -= instance.resources.cpus;
+}
+
 absl::Status AssignmentTable::ChangeHost(const std::string& host, const Mutation& mutate) {
   std::shared_ptr<std::mutex> send_mutex;
   {
@@ -75,8 +99,8 @@ absl::Status AssignmentTable::Start(AssignedInstance instance,
         }
         instance.stop_requested = false;
         instance.generation = 0;
-        host_of_[name] = host;
-        instances[name] = std::move(instance);
+        AssignedInstance& stored = instances[name] = std::move(instance);
+        Indexed(stored);
         return true;
       });
 }
@@ -103,8 +127,8 @@ void AssignmentTable::Delete(const std::string& host, const std::string& name) {
     // Still in the set (a finished instance): the agent keeps its record
     // until it is unassigned, so the set is sent again without it.
     bool in_set = !it->second.stop_requested;
+    Unindexed(it->second);
     instances.erase(it);
-    host_of_.erase(name);
     return in_set;
   }).IgnoreError();
 }
@@ -115,21 +139,36 @@ void AssignmentTable::Adopt(AssignedInstance instance) {
   if (host_of_.contains(name)) {
     return;
   }
-  host_of_[name] = instance.host;
-  hosts_[instance.host][name] = std::move(instance);
+  std::string host = instance.host;
+  AssignedInstance& stored = hosts_[host][name] = std::move(instance);
+  Indexed(stored);
 }
 
 std::vector<AssignedInstance> AssignmentTable::ForKey(const ports::ObjectKey& key) const {
-  absl::MutexLock lock(&mu_);
   std::vector<AssignedInstance> out;
+  VisitKey(key, [&](const AssignedInstance& instance) { out.push_back(instance); });
+  return out;
+}
+
+void AssignmentTable::VisitKey(const ports::ObjectKey& key,
+                               const std::function<void(const AssignedInstance&)>& visit) const {
+  absl::MutexLock lock(&mu_);
+  auto instances = of_key_.find(key);
+  if (instances == of_key_.end()) {
+    return;
+  }
+  for (const auto& [name, instance] : instances->second) {
+    visit(*instance);
+  }
+}
+
+void AssignmentTable::VisitAll(const std::function<void(const AssignedInstance&)>& visit) const {
+  absl::MutexLock lock(&mu_);
   for (const auto& [host, instances] : hosts_) {
     for (const auto& [name, instance] : instances) {
-      if (instance.key == key) {
-        out.push_back(instance);
-      }
+      visit(instance);
     }
   }
-  return out;
 }
 
 std::vector<AssignedInstance> AssignmentTable::All() const {
@@ -166,17 +205,23 @@ std::set<ports::ObjectKey> AssignmentTable::Keys() const {
   return keys;
 }
 
-std::map<std::string, core::Resources> AssignmentTable::AssignedByHost() const {
+std::shared_ptr<const std::vector<std::pair<std::string, core::Resources>>>
+AssignmentTable::AssignedByHost() const {
   absl::MutexLock lock(&mu_);
-  std::map<std::string, core::Resources> out;
-  for (const auto& [host, instances] : hosts_) {
-    core::Resources& sum = out[host];
-    for (const auto& [name, instance] : instances) {
-      sum.memory_bytes += instance.resources.memory_bytes;
-      sum.cpus += instance.resources.cpus;
-    }
+  if (assigned_snapshot_ == nullptr) {
+    assigned_snapshot_ =
+        std::make_shared<const std::vector<std::pair<std::string, core::Resources>>>(
+            assigned_.begin(), assigned_.end());
   }
-  return out;
+  return assigned_snapshot_;
+}
+
+void AssignmentTable::AddNamesWithPrefix(std::string_view prefix, core::NameSet& out) const {
+  absl::MutexLock lock(&mu_);
+  for (auto it = host_of_.lower_bound(std::string(prefix));
+       it != host_of_.end() && std::string_view(it->first).starts_with(prefix); ++it) {
+    out.insert(out.end(), it->first);  // in order: the hint makes each insert O(1)
+  }
 }
 
 core::NameSet AssignmentTable::Names() const {

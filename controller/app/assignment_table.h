@@ -31,6 +31,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -80,11 +81,21 @@ class AssignmentTable {
 
   std::vector<AssignedInstance> ForKey(const ports::ObjectKey& key) const;
   std::vector<AssignedInstance> All() const;
+  // Calls `visit` for each instance of `key` / every instance, under the
+  // table's lock and without copying: `visit` must be quick and must not call
+  // the table.
+  void VisitKey(const ports::ObjectKey& key,
+                const std::function<void(const AssignedInstance&)>& visit) const;
+  void VisitAll(const std::function<void(const AssignedInstance&)>& visit) const;
   std::set<ports::ObjectKey> KeysOnHost(const std::string& host) const;
   std::set<ports::ObjectKey> Keys() const;
-  // Resources of every instance per host (stopping ones too: they still run).
-  std::map<std::string, core::Resources> AssignedByHost() const;
+  // Resources of every instance per host (stopping ones too: they still run),
+  // sorted by host name. Shared until the table changes.
+  std::shared_ptr<const std::vector<std::pair<std::string, core::Resources>>> AssignedByHost()
+      const;
   core::NameSet Names() const;
+  // Adds the names in the table that start with `prefix` to `out`.
+  void AddNamesWithPrefix(std::string_view prefix, core::NameSet& out) const;
   // True once this controller has sent the host an assignment.
   bool HostAssigned(const std::string& host) const;
 
@@ -94,13 +105,26 @@ class AssignmentTable {
   using Mutation =
       std::function<absl::StatusOr<bool>(std::map<std::string, AssignedInstance>& instances)>;
   absl::Status ChangeHost(const std::string& host, const Mutation& mutate);
+  // Keeps the indexes below in step with hosts_ (under mu_). REQUIRES:
+  // `instance` is the one in hosts_.
+  void Indexed(const AssignedInstance& instance);
+  void Unindexed(const AssignedInstance& instance);
 
   ports::AgentHub& hub_;
   mutable absl::Mutex mu_;
   // host -> instance name -> instance
   std::map<std::string, std::map<std::string, AssignedInstance>> hosts_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> host_of_ ABSL_GUARDED_BY(mu_);  // name -> host
-  std::set<std::string> sent_ ABSL_GUARDED_BY(mu_);                  // hosts assigned
+  // Indexes, so that a pass for one Unikernel costs what it has, not what the
+  // fleet has: its instances' names, and each host's resource sum.
+  // The pointers are into hosts_ (map nodes do not move).
+  std::map<ports::ObjectKey, std::map<std::string, const AssignedInstance*>> of_key_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, core::Resources> assigned_ ABSL_GUARDED_BY(mu_);
+  // assigned_ as AssignedByHost last returned it; reset by every change.
+  mutable std::shared_ptr<const std::vector<std::pair<std::string, core::Resources>>>
+      assigned_snapshot_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> sent_ ABSL_GUARDED_BY(mu_);  // hosts assigned
   // Per host: serializes change-and-send (see ChangeHost).
   std::map<std::string, std::shared_ptr<std::mutex>> send_mutexes_ ABSL_GUARDED_BY(mu_);
 };

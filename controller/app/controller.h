@@ -47,7 +47,8 @@ struct ControllerOptions {
   absl::Duration eviction_timeout = absl::Minutes(5);
   absl::Duration expectation_timeout = absl::Minutes(2);
   absl::Duration resync_period = absl::Minutes(5);
-  // How often host readiness and the gauges are re-measured.
+  // How often host readiness is re-measured, and at most how often the gauges
+  // are (they cost a walk over every instance).
   absl::Duration host_tick = absl::Seconds(1);
   // How often a host's registry entry is refreshed while nothing else changes.
   absl::Duration host_record_refresh = absl::Seconds(30);
@@ -90,7 +91,7 @@ class Controller {
   void OnHostChanged(const std::string& host);
   // Re-measures hosts: registry refresh, readiness flips, adoption, gauges.
   void SyncHosts(const std::set<std::string>& changed);
-  void RefreshRegistry(const std::vector<ports::HostSession>& sessions);
+  void RefreshRegistry(const std::vector<std::shared_ptr<const ports::HostSession>>& sessions);
   void EnqueueAll();
   void UpdateGauges();
   absl::Status Process(const std::string& key);
@@ -130,6 +131,7 @@ class Controller {
   std::map<std::string, bool> host_ready_;
   std::map<std::string, ports::HostRecord> host_records_;  // as last written
   absl::Time last_resync_;
+  absl::Time last_gauges_ = absl::InfinitePast();
 };
 
 }  // namespace nanoplane::controller::app

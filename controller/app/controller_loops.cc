@@ -91,11 +91,12 @@ void Controller::HostLoop() {
 }
 
 void Controller::SyncHosts(const std::set<std::string>& changed) {
-  std::vector<ports::HostSession> sessions = hub_.Hosts();
+  std::vector<std::shared_ptr<const ports::HostSession>> sessions = hub_.SharedHosts();
   absl::Time now = absl::Now();
   TemplateCache templates(store_);
   bool flipped = false;
-  for (const ports::HostSession& session : sessions) {
+  for (const std::shared_ptr<const ports::HostSession>& shared : sessions) {
+    const ports::HostSession& session = *shared;
     bool ready = SessionReady(session, now, options_.host_grace_period);
     auto [it, inserted] = host_ready_.emplace(session.host, ready);
     // A new host or a readiness flip changes where everything may run.
@@ -118,12 +119,17 @@ void Controller::SyncHosts(const std::set<std::string>& changed) {
   if (flipped) {
     EnqueueAll();
   }
-  UpdateGauges();
+  if (now - last_gauges_ >= options_.host_tick) {
+    last_gauges_ = now;
+    UpdateGauges();
+  }
 }
 
-void Controller::RefreshRegistry(const std::vector<ports::HostSession>& sessions) {
+void Controller::RefreshRegistry(
+    const std::vector<std::shared_ptr<const ports::HostSession>>& sessions) {
   absl::Time now = absl::Now();
-  for (const ports::HostSession& session : sessions) {
+  for (const std::shared_ptr<const ports::HostSession>& shared : sessions) {
+    const ports::HostSession& session = *shared;
     const agent::v1::Hello& hello = session.hello;
     ports::HostRecord record{.name = session.host,
                              .labels = ports::Labels(hello.labels().begin(), hello.labels().end()),
@@ -162,18 +168,24 @@ void Controller::UpdateGauges() {
   hosts_.SetAll(hosts);
   std::map<MetricLabels, double> phases;
   absl::Time now = absl::Now();
-  for (const AssignedInstance& assigned : table_.All()) {
-    core::Instance instance = MergeInstance(
+  std::map<core::InstancePhase, int> counts;
+  // Counted under the table's lock, without copying the instances: only the
+  // phase of each is needed.
+  table_.VisitAll([&](const AssignedInstance& assigned) {
+    core::InstancePhase phase = MergedPhase(
         assigned, fleet.Session(assigned.host), fleet.Report(assigned.host, assigned.name()),
         reconciler_.expectations().Pending(assigned.name(), now));
-    core::InstancePhase phase = instance.phase;
-    if (!ready[assigned.host]) {
+    auto host_ready = ready.find(assigned.host);
+    if (host_ready == ready.end() || !host_ready->second) {
       phase = core::InstancePhase::kUnknown;
     } else if (assigned.stop_requested && phase != core::InstancePhase::kSucceeded &&
                phase != core::InstancePhase::kFailed) {
       phase = core::InstancePhase::kTerminating;
     }
-    phases[{{"phase", core::PhaseName(phase)}}] += 1;
+    ++counts[phase];
+  });
+  for (const auto& [phase, count] : counts) {
+    phases[{{"phase", core::PhaseName(phase)}}] = count;
   }
   instances_.SetAll(phases);
   queue_depth_.Set(static_cast<double>(queue_.Len()));

@@ -37,8 +37,12 @@ TEST_F(ControllerTest, ApplyRunsTheReplicasAndReportsThemReady) {
       store_.ListRevisions({.name = "web"});
   ASSERT_TRUE(revisions.ok());
   EXPECT_EQ(revisions->size(), 1u);
-  std::string text = metrics_->Render();
-  EXPECT_NE(text.find("nanoplane_instances{phase=\"Running\"} 3"), std::string::npos) << text;
+  // The gauges are refreshed at most every host_tick.
+  std::string text;
+  EXPECT_TRUE(WaitFor([&] {
+    text = metrics_->Render();
+    return text.find("nanoplane_instances{phase=\"Running\"} 3") != std::string::npos;
+  })) << text;
   EXPECT_NE(text.find("nanoplane_hosts{state=\"Ready\"} 3"), std::string::npos) << text;
   EXPECT_NE(text.find("nanoplane_reconcile_duration_seconds_count"), std::string::npos);
 }

@@ -12,18 +12,12 @@ absl::Time TimeOr(const std::string& text, absl::Time fallback) {
   return time.ok() && !text.empty() ? *time : fallback;
 }
 
-core::Host HostFromSession(const ports::HostSession& session, absl::Time now,
-                           absl::Duration grace) {
+core::Host HostOfSession(const ports::HostSession& session) {
   const agent::v1::Hello& hello = session.hello;
-  core::Host host{.name = session.host,
-                  .labels = core::Labels(hello.labels().begin(), hello.labels().end()),
-                  .allocatable = {.memory_bytes = hello.capacity().memory_bytes(),
-                                  .cpus = hello.capacity().cpus()}};
-  host.ready = SessionReady(session, now, grace);
-  if (!host.ready) {
-    host.not_ready_since = session.last_seen + grace;
-  }
-  return host;
+  return core::Host{.name = session.host,
+                    .labels = core::Labels(hello.labels().begin(), hello.labels().end()),
+                    .allocatable = {.memory_bytes = hello.capacity().memory_bytes(),
+                                    .cpus = hello.capacity().cpus()}};
 }
 
 core::Host HostFromRecord(const ports::HostRecord& record, const FleetOptions& options) {
@@ -37,47 +31,204 @@ core::Host HostFromRecord(const ports::HostRecord& record, const FleetOptions& o
 
 }  // namespace
 
+ParsedReport::ParsedReport(const agent::v1::InstanceReport& report)
+    : report(&report), ready_since(TimeOr(report.ready_since(), absl::InfinitePast())) {
+  if (!report.started_at().empty()) {
+    started_at = TimeOr(report.started_at(), absl::InfinitePast());
+  }
+}
+
+IndexedSession::IndexedSession(std::shared_ptr<const ports::HostSession> shared)
+    : session(std::move(shared)), host(HostOfSession(*session)) {
+  for (const agent::v1::InstanceReport& report : session->instances) {
+    reports.emplace(report.identity().name(), ParsedReport(report));
+  }
+}
+
+void ReportedNames::Replace(const IndexedSession* before, const IndexedSession* after) {
+  static const std::map<std::string_view, ParsedReport, std::less<>> kNone;
+  const auto& old_reports = before != nullptr ? before->reports : kNone;
+  const auto& new_reports = after != nullptr ? after->reports : kNone;
+  absl::MutexLock lock(&mu_);
+  // Both sorted: a merge touches only the names that come or go.
+  auto a = old_reports.begin();
+  auto b = new_reports.begin();
+  while (a != old_reports.end() || b != new_reports.end()) {
+    if (b == new_reports.end() || (a != old_reports.end() && a->first < b->first)) {
+      auto it = counts_.find(a->first);
+      if (it != counts_.end() && --it->second <= 0) {
+        counts_.erase(it);
+      }
+      ++a;
+    } else if (a == old_reports.end() || b->first < a->first) {
+      auto it = counts_.find(b->first);
+      if (it == counts_.end()) {
+        counts_.emplace(std::string(b->first), 1);
+      } else {
+        ++it->second;
+      }
+      ++b;
+    } else {
+      ++a;
+      ++b;
+    }
+  }
+}
+
+void ReportedNames::AddWithPrefix(std::string_view prefix, core::NameSet& out) const {
+  absl::MutexLock lock(&mu_);
+  for (auto it = counts_.lower_bound(prefix);
+       it != counts_.end() && std::string_view(it->first).starts_with(prefix); ++it) {
+    if (!out.contains(it->first)) {
+      out.insert(it->first);
+    }
+  }
+}
+
+namespace {
+
+// Indexes the sessions, keeping the entries of `old` whose session is the same,
+// and tells `names` what changed.
+std::shared_ptr<const SessionIndex> Index(
+    const std::vector<std::shared_ptr<const ports::HostSession>>& sessions, const SessionIndex* old,
+    ReportedNames& names) {
+  auto index = std::make_shared<SessionIndex>();
+  for (const std::shared_ptr<const ports::HostSession>& session : sessions) {
+    std::shared_ptr<const IndexedSession>& slot = (*index)[session->host];
+    const IndexedSession* before = nullptr;
+    if (old != nullptr) {
+      auto it = old->find(session->host);
+      if (it != old->end() && it->second->session == session) {
+        slot = it->second;
+        continue;
+      }
+      before = it != old->end() ? it->second.get() : nullptr;
+    }
+    slot = std::make_shared<const IndexedSession>(session);
+    names.Replace(before, slot.get());
+  }
+  if (old != nullptr) {
+    for (const auto& [host, indexed] : *old) {
+      if (!index->contains(host)) {
+        names.Replace(indexed.get(), nullptr);
+      }
+    }
+  }
+  return index;
+}
+
+std::shared_ptr<const FleetBase> MakeBase(
+    std::vector<std::shared_ptr<const ports::HostSession>> sessions,
+    std::shared_ptr<const std::vector<ports::HostRecord>> registry, const FleetOptions& options,
+    const FleetBase* old, const std::shared_ptr<ReportedNames>& names) {
+  auto base = std::make_shared<FleetBase>();
+  base->names = names;
+  base->sessions = old != nullptr && old->given == sessions
+                       ? old->sessions
+                       : Index(sessions, old != nullptr ? old->sessions.get() : nullptr, *names);
+  base->given = std::move(sessions);
+  base->registry = std::move(registry);
+  base->started = options.started;
+  std::vector<std::pair<core::Host, const ports::HostSession*>> hosts;
+  for (const auto& [name, indexed] : *base->sessions) {
+    hosts.emplace_back(indexed->host, indexed->session.get());
+  }
+  for (const ports::HostRecord& record : *base->registry) {
+    if (!base->sessions->contains(record.name)) {
+      hosts.emplace_back(HostFromRecord(record, options), nullptr);
+    }
+  }
+  std::sort(hosts.begin(), hosts.end(),
+            [](const auto& a, const auto& b) { return a.first.name < b.first.name; });
+  for (auto& [host, session] : hosts) {
+    base->hosts.push_back(std::move(host));
+    base->host_sessions.push_back(session);
+  }
+  return base;
+}
+
+}  // namespace
+
+std::shared_ptr<const FleetBase> FleetCache::Update(
+    std::vector<std::shared_ptr<const ports::HostSession>> sessions,
+    std::shared_ptr<const std::vector<ports::HostRecord>> registry, const FleetOptions& options) {
+  absl::MutexLock lock(&mu_);
+  // Pointers only: an unchanged fleet costs one comparison per host.
+  if (current_ == nullptr || current_->given != sessions || current_->registry != registry ||
+      current_->started != options.started) {
+    current_ = MakeBase(std::move(sessions), std::move(registry), options, current_.get(), names_);
+  }
+  return current_;
+}
+
 bool SessionReady(const ports::HostSession& session, absl::Time now, absl::Duration grace) {
   return session.connected || now - session.last_seen < grace;
 }
 
+namespace {
+
+std::shared_ptr<const FleetBase> BaseOf(std::vector<ports::HostSession> sessions,
+                                        const std::vector<ports::HostRecord>& registry,
+                                        const FleetOptions& options) {
+  std::vector<std::shared_ptr<const ports::HostSession>> shared;
+  for (ports::HostSession& session : sessions) {
+    shared.push_back(std::make_shared<const ports::HostSession>(std::move(session)));
+  }
+  return FleetCache().Update(
+      std::move(shared), std::make_shared<const std::vector<ports::HostRecord>>(registry), options);
+}
+
+}  // namespace
+
 FleetView::FleetView(std::vector<ports::HostSession> sessions,
                      const std::vector<ports::HostRecord>& registry,
-                     const std::map<std::string, core::Resources>& assigned, absl::Time now,
-                     const FleetOptions& options) {
-  for (ports::HostSession& session : sessions) {
-    std::string name = session.host;
-    sessions_.emplace(name, std::move(session));
-  }
-  for (const auto& [name, session] : sessions_) {
-    hosts_.push_back(HostFromSession(session, now, options.host_grace_period));
-    for (const agent::v1::InstanceReport& report : session.instances) {
-      reports_[{name, report.identity().name()}] = &report;
-      reported_names_.insert(report.identity().name());
+                     const AssignedResources& assigned, absl::Time now, const FleetOptions& options)
+    : FleetView(BaseOf(std::move(sessions), registry, options), assigned, now, options) {}
+
+FleetView::FleetView(std::shared_ptr<const FleetBase> base, const AssignedResources& assigned,
+                     absl::Time now, const FleetOptions& options)
+    : base_(std::move(base)), hosts_(base_->hosts) {
+  auto sum = assigned.begin();
+  for (size_t i = 0; i < hosts_.size(); ++i) {
+    core::Host& host = hosts_[i];
+    if (const ports::HostSession* session = base_->host_sessions[i]; session != nullptr) {
+      host.ready = SessionReady(*session, now, options.host_grace_period);
+      if (!host.ready) {
+        host.not_ready_since = session->last_seen + options.host_grace_period;
+      }
     }
-  }
-  for (const ports::HostRecord& record : registry) {
-    if (!sessions_.contains(record.name)) {
-      hosts_.push_back(HostFromRecord(record, options));
+    // Both sorted by name: a merge rather than a lookup per host.
+    while (sum != assigned.end() && sum->first < host.name) {
+      ++sum;
     }
-  }
-  for (core::Host& host : hosts_) {
-    auto it = assigned.find(host.name);
-    if (it != assigned.end()) {
-      host.assigned = it->second;
+    if (sum != assigned.end() && sum->first == host.name) {
+      host.assigned = sum->second;
     }
   }
 }
 
 const ports::HostSession* FleetView::Session(const std::string& host) const {
-  auto it = sessions_.find(host);
-  return it == sessions_.end() ? nullptr : &it->second;
+  auto it = base_->sessions->find(host);
+  return it == base_->sessions->end() ? nullptr : it->second->session.get();
 }
 
 const agent::v1::InstanceReport* FleetView::Report(const std::string& host,
                                                    const std::string& name) const {
-  auto it = reports_.find({host, name});
-  return it == reports_.end() ? nullptr : it->second;
+  const ParsedReport* parsed = Parsed(host, name);
+  return parsed == nullptr ? nullptr : parsed->report;
+}
+
+const ParsedReport* FleetView::Parsed(const std::string& host, const std::string& name) const {
+  auto it = base_->sessions->find(host);
+  if (it == base_->sessions->end()) {
+    return nullptr;
+  }
+  auto report = it->second->reports.find(name);
+  return report == it->second->reports.end() ? nullptr : &report->second;
+}
+
+void FleetView::AddReportedNames(std::string_view prefix, core::NameSet& out) const {
+  base_->names->AddWithPrefix(prefix, out);
 }
 
 core::InstancePhase PhaseFromReport(v1alpha1::InstancePhase phase) {
@@ -89,10 +240,11 @@ core::InstancePhase PhaseFromReport(v1alpha1::InstancePhase phase) {
 
 namespace {
 
-void FillFromReport(const agent::v1::InstanceReport& report, core::Instance& out) {
+void FillFromReport(const ParsedReport& parsed, core::Instance& out) {
+  const agent::v1::InstanceReport& report = *parsed.report;
   out.phase = PhaseFromReport(report.phase());
   out.ready = report.ready();
-  out.ready_since = TimeOr(report.ready_since(), absl::InfinitePast());
+  out.ready_since = parsed.ready_since;
   out.restarts = report.restarts();
   out.address = report.address();
   for (const v1alpha1::PortStatus& port : report.ports()) {
@@ -107,15 +259,41 @@ void FillFromReport(const agent::v1::InstanceReport& report, core::Instance& out
   if (report.has_exit_code()) {
     out.exit_code = report.exit_code();
   }
-  if (!report.started_at().empty()) {
-    out.started_time = TimeOr(report.started_at(), absl::InfinitePast());
-  }
+  out.started_time = parsed.started_at;
 }
 
 }  // namespace
 
+core::InstancePhase MergedPhase(const AssignedInstance& assigned, const ports::HostSession* session,
+                                const agent::v1::InstanceReport* report, bool expected) {
+  if (report != nullptr) {
+    return PhaseFromReport(report->phase());
+  }
+  // Whether the agent has applied the assignment that settles this instance:
+  // only then does its absence from the report mean anything.
+  bool settled = session != nullptr && assigned.generation > 0 &&
+                 session->applied_generation >= assigned.generation;
+  bool adopted_unsent = session != nullptr && assigned.generation == 0 && !assigned.stop_requested;
+  if (assigned.stop_requested && settled) {
+    return core::InstancePhase::kSucceeded;
+  }
+  if (!assigned.stop_requested && (settled || adopted_unsent) && !expected) {
+    return core::InstancePhase::kFailed;
+  }
+  return core::InstancePhase::kPending;
+}
+
 core::Instance MergeInstance(const AssignedInstance& assigned, const ports::HostSession* session,
                              const agent::v1::InstanceReport* report, bool expected) {
+  if (report == nullptr) {
+    return MergeParsed(assigned, session, nullptr, expected);
+  }
+  ParsedReport parsed(*report);
+  return MergeParsed(assigned, session, &parsed, expected);
+}
+
+core::Instance MergeParsed(const AssignedInstance& assigned, const ports::HostSession* session,
+                           const ParsedReport* report, bool expected) {
   core::Instance out{.name = assigned.name(),
                      .host = assigned.host,
                      .revision_hash = assigned.assignment.identity().spec_hash(),
@@ -125,15 +303,8 @@ core::Instance MergeInstance(const AssignedInstance& assigned, const ports::Host
     FillFromReport(*report, out);
     return out;
   }
-  // Whether the agent has applied the assignment that settles this instance:
-  // only then does its absence from the report mean anything.
-  bool settled = session != nullptr && assigned.generation > 0 &&
-                 session->applied_generation >= assigned.generation;
-  bool adopted_unsent = session != nullptr && assigned.generation == 0 && !assigned.stop_requested;
-  if (assigned.stop_requested && settled) {
-    out.phase = core::InstancePhase::kSucceeded;
-  } else if (!assigned.stop_requested && (settled || adopted_unsent) && !expected) {
-    out.phase = core::InstancePhase::kFailed;
+  out.phase = MergedPhase(assigned, session, nullptr, expected);
+  if (out.phase == core::InstancePhase::kFailed) {
     out.message = "assigned, but its agent does not report it";
   }
   return out;

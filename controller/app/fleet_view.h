@@ -9,11 +9,20 @@
 // registered host that has not said hello to this controller is NotReady from
 // the end of the startup wait (or its own last_seen + grace, if later), so a
 // controller that was down does not count its own downtime towards eviction.
+//
+// A view is built for every reconcile pass, so it never copies the agents'
+// reports: it reads the hub's sessions through a SessionIndex, in which each
+// session is indexed once and shared until the hub replaces it.
 
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "controller/app/assignment_table.h"
 #include "controller/core/naming.h"
@@ -32,26 +41,98 @@ struct FleetOptions {
 
 bool SessionReady(const ports::HostSession& session, absl::Time now, absl::Duration grace);
 
+// A report with its times parsed, once per report rather than once per pass.
+struct ParsedReport {
+  explicit ParsedReport(const agent::v1::InstanceReport& report);
+
+  const agent::v1::InstanceReport* report;
+  absl::Time ready_since;                // InfinitePast when not ready
+  std::optional<absl::Time> started_at;  // unset when never started
+};
+
+// One version of a host's session with its reports indexed by name. Immutable.
+struct IndexedSession {
+  explicit IndexedSession(std::shared_ptr<const ports::HostSession> shared);
+
+  std::shared_ptr<const ports::HostSession> session;
+  core::Host host;  // name, labels, allocatable; readiness and assigned are per view
+  // Keys and values point into `session`.
+  std::map<std::string_view, ParsedReport, std::less<>> reports;
+};
+
+using SessionIndex = std::map<std::string, std::shared_ptr<const IndexedSession>, std::less<>>;
+
+// Every instance name the agents report, fleet-wide, kept up to date as the
+// sessions are replaced (a diff per replaced session), so that a pass finds the
+// names with its prefix without walking every host. It may run ahead of an
+// older view: a name then appears or disappears a little early, which only
+// changes which names count as taken. Thread-safe.
+class ReportedNames {
+ public:
+  // `before` is null for a new host, `after` null for one that is gone.
+  void Replace(const IndexedSession* before, const IndexedSession* after);
+  void AddWithPrefix(std::string_view prefix, core::NameSet& out) const;
+
+ private:
+  mutable absl::Mutex mu_;
+  std::map<std::string, int, std::less<>> counts_ ABSL_GUARDED_BY(mu_);  // name -> hosts
+};
+
+// What every view shares until the hub replaces a session or the registry
+// changes. Immutable.
+struct FleetBase {
+  std::vector<std::shared_ptr<const ports::HostSession>> given;  // as the hub listed them
+  std::shared_ptr<const SessionIndex> sessions;
+  std::shared_ptr<const std::vector<ports::HostRecord>> registry;
+  absl::Time started;
+  // Every host, sorted by name: from its session, else from the registry.
+  // Readiness is final for registry hosts; the views set it for the others.
+  std::vector<core::Host> hosts;
+  std::vector<const ports::HostSession*> host_sessions;  // parallel to hosts; null: registry
+  std::shared_ptr<const ReportedNames> names;            // shared by every base of one cache
+};
+
+// The FleetBase of the hub's latest sessions, re-indexing only the sessions
+// the hub replaced since the last Update. Thread-safe.
+class FleetCache {
+ public:
+  std::shared_ptr<const FleetBase> Update(
+      std::vector<std::shared_ptr<const ports::HostSession>> sessions,
+      std::shared_ptr<const std::vector<ports::HostRecord>> registry, const FleetOptions& options);
+
+ private:
+  absl::Mutex mu_;
+  std::shared_ptr<const FleetBase> current_ ABSL_GUARDED_BY(mu_);
+  const std::shared_ptr<ReportedNames> names_ = std::make_shared<ReportedNames>();
+};
+
+// Resources assigned per host, sorted by host name.
+using AssignedResources = std::vector<std::pair<std::string, core::Resources>>;
+
 class FleetView {
  public:
+  // Indexes `sessions` itself (one-off views).
   FleetView(std::vector<ports::HostSession> sessions,
-            const std::vector<ports::HostRecord>& registry,
-            const std::map<std::string, core::Resources>& assigned, absl::Time now,
-            const FleetOptions& options);
+            const std::vector<ports::HostRecord>& registry, const AssignedResources& assigned,
+            absl::Time now, const FleetOptions& options);
+  FleetView(std::shared_ptr<const FleetBase> base, const AssignedResources& assigned,
+            absl::Time now, const FleetOptions& options);
 
+  // Sorted by name.
   const std::vector<core::Host>& hosts() const { return hosts_; }
+  // Moves hosts() out (the view stays usable for everything else).
+  std::vector<core::Host> TakeHosts() { return std::move(hosts_); }
   // Null when the host never said hello to this controller.
   const ports::HostSession* Session(const std::string& host) const;
   // The host's last report of the instance; null when it does not report it.
   const agent::v1::InstanceReport* Report(const std::string& host, const std::string& name) const;
-  // Every instance name any agent reports.
-  const core::NameSet& reported_names() const { return reported_names_; }
+  const ParsedReport* Parsed(const std::string& host, const std::string& name) const;
+  // Adds every instance name an agent reports that starts with `prefix`.
+  void AddReportedNames(std::string_view prefix, core::NameSet& out) const;
 
  private:
-  std::map<std::string, ports::HostSession> sessions_;
+  std::shared_ptr<const FleetBase> base_;
   std::vector<core::Host> hosts_;
-  std::map<std::pair<std::string, std::string>, const agent::v1::InstanceReport*> reports_;
-  core::NameSet reported_names_;
 };
 
 // The instance as the core sees it: the assignment joined with its agent's
@@ -62,6 +143,13 @@ class FleetView {
 // report any more after applying the assignment without it has Succeeded.
 core::Instance MergeInstance(const AssignedInstance& assigned, const ports::HostSession* session,
                              const agent::v1::InstanceReport* report, bool expected);
+// The same over a report parsed beforehand.
+core::Instance MergeParsed(const AssignedInstance& assigned, const ports::HostSession* session,
+                           const ParsedReport* report, bool expected);
+
+// MergeInstance(...).phase, without building the instance.
+core::InstancePhase MergedPhase(const AssignedInstance& assigned, const ports::HostSession* session,
+                                const agent::v1::InstanceReport* report, bool expected);
 
 // The core phase of an agent's report phase.
 core::InstancePhase PhaseFromReport(v1alpha1::InstancePhase phase);

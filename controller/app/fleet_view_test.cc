@@ -65,7 +65,43 @@ TEST(FleetViewTest, ReportsAreFoundByHostAndName) {
   FleetView view({session}, {}, {}, kNow, {});
   EXPECT_NE(view.Report("h1", "web-1"), nullptr);
   EXPECT_EQ(view.Report("h2", "web-1"), nullptr);
-  EXPECT_TRUE(view.reported_names().contains("web-1"));
+  core::NameSet names;
+  view.AddReportedNames("web-", names);
+  view.AddReportedNames("db-", names);
+  EXPECT_EQ(names, (core::NameSet{"web-1"}));
+}
+
+TEST(FleetViewTest, TheCacheKeepsSessionsTheHubDidNotReplace) {
+  auto h1 = std::make_shared<const ports::HostSession>(Session("h1", true, kNow));
+  auto h2 = std::make_shared<const ports::HostSession>(Session("h2", true, kNow));
+  auto registry = std::make_shared<const std::vector<ports::HostRecord>>(
+      std::vector<ports::HostRecord>{{.name = "h0"}});
+  FleetCache cache;
+  std::shared_ptr<const FleetBase> first = cache.Update({h1, h2}, registry, {});
+  EXPECT_EQ(cache.Update({h1, h2}, registry, {}), first) << "nothing changed: the same base";
+  ports::HostSession changed = *h2;
+  changed.instances.emplace_back();
+  changed.instances.back().mutable_identity()->set_name("web-1");
+  std::shared_ptr<const FleetBase> second =
+      cache.Update({h1, std::make_shared<const ports::HostSession>(changed)}, registry, {});
+  ASSERT_NE(second, first);
+  EXPECT_EQ(second->sessions->at("h1"), first->sessions->at("h1")) << "h1 is not indexed again";
+  FleetView view(second, {{"h1", {.cpus = 1}}, {"h2", {.cpus = 2}}}, kNow, {});
+  EXPECT_NE(view.Report("h2", "web-1"), nullptr);
+  std::vector<std::string> names;
+  for (const core::Host& host : view.hosts()) {
+    names.push_back(host.name);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"h0", "h1", "h2"})) << "sorted by name";
+  EXPECT_FALSE(view.hosts()[0].ready);
+  EXPECT_EQ(view.hosts()[2].assigned.cpus, 2);
+  core::NameSet reported;
+  view.AddReportedNames("web-", reported);
+  EXPECT_EQ(reported, (core::NameSet{"web-1"}));
+  std::shared_ptr<const FleetBase> third = cache.Update({h1, h2}, registry, {});
+  reported.clear();
+  FleetView(third, {}, kNow, {}).AddReportedNames("web-", reported);
+  EXPECT_TRUE(reported.empty()) << "h2 no longer reports web-1";
 }
 
 TEST(MergeInstanceTest, ReportedFieldsComeFromTheAgent) {
@@ -138,7 +174,7 @@ TEST(AssignmentTableTest, EveryChangeSendsTheHostsWholeSet) {
   ASSERT_EQ(all.size(), 2u) << "a stopping instance stays until deleted";
   EXPECT_TRUE(all[0].stop_requested);
   EXPECT_EQ(all[0].generation, stop_generation);
-  EXPECT_EQ(table.AssignedByHost()["h1"].memory_bytes, 0);
+  EXPECT_EQ(*table.AssignedByHost(), (AssignedResources{{"h1", {.memory_bytes = 0, .cpus = 0}}}));
   int calls = hub.AssignCalls();
   table.Stop("h1", "a");    // idempotent
   table.Delete("h1", "a");  // not in the set: nothing to send

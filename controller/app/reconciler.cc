@@ -47,8 +47,9 @@ Reconciler::Reconciler(ports::Store& store, ports::AgentHub& hub, AssignmentTabl
       expectations_(options_.expectation_timeout) {}
 
 void Reconciler::SetRegistry(std::vector<ports::HostRecord> registry, absl::Time started) {
+  auto shared = std::make_shared<const std::vector<ports::HostRecord>>(std::move(registry));
   absl::MutexLock lock(&mu_);
-  registry_ = std::move(registry);
+  registry_ = std::move(shared);
   started_ = started;
 }
 
@@ -58,14 +59,15 @@ absl::Time Reconciler::started() const {
 }
 
 FleetView Reconciler::MeasureFleet() const {
-  std::vector<ports::HostRecord> registry;
+  std::shared_ptr<const std::vector<ports::HostRecord>> registry;
   FleetOptions fleet{.host_grace_period = options_.host_grace_period};
   {
     absl::MutexLock lock(&mu_);
     registry = registry_;
     fleet.started = started_;
   }
-  return FleetView(hub_.Hosts(), registry, table_.AssignedByHost(), options_.now(), fleet);
+  return FleetView(fleet_.Update(hub_.SharedHosts(), std::move(registry), fleet),
+                   *table_.AssignedByHost(), options_.now(), fleet);
 }
 
 absl::StatusOr<std::optional<v1alpha1::Unikernel>> Reconciler::ReadObject(
@@ -91,8 +93,11 @@ absl::StatusOr<core::ReconcileInput> Reconciler::MeasureInput(
     const ports::ObjectKey& key, const std::optional<v1alpha1::Unikernel>& object,
     const std::vector<ports::RevisionRecord>& revisions) {
   core::ReconcileInput input{.now = options_.now(), .eviction_timeout = options_.eviction_timeout};
-  if (object.has_value()) {
-    absl::StatusOr<core::DesiredUnikernel> desired = core::DesiredFromProto(*object);
+  if (!object.has_value()) {
+    absl::MutexLock lock(&desired_mu_);
+    desired_.erase(key);
+  } else {
+    absl::StatusOr<core::DesiredUnikernel> desired = Desired(key, *object);
     if (!desired.ok()) {
       return absl::FailedPreconditionError(desired.status().message());
     }
@@ -102,31 +107,50 @@ absl::StatusOr<core::ReconcileInput> Reconciler::MeasureInput(
     input.revisions.push_back(FromRecord(record));
   }
   FleetView fleet = MeasureFleet();
-  input.hosts = fleet.hosts();
-  for (const AssignedInstance& assigned : table_.ForKey(key)) {
-    const agent::v1::InstanceReport* report = fleet.Report(assigned.host, assigned.name());
+  input.hosts = fleet.TakeHosts();
+  table_.VisitKey(key, [&](const AssignedInstance& assigned) {
+    const ParsedReport* report = fleet.Parsed(assigned.host, assigned.name());
     if (report != nullptr) {
       expectations_.Observed(assigned.name());
     }
     bool expected = expectations_.Pending(assigned.name(), input.now);
     input.instances.push_back(
-        MergeInstance(assigned, fleet.Session(assigned.host), report, expected));
-  }
-  input.taken_names = table_.Names();
-  input.taken_names.insert(fleet.reported_names().begin(), fleet.reported_names().end());
+        MergeParsed(assigned, fleet.Session(assigned.host), report, expected));
+  });
+  // Only the names a new instance of this Unikernel could collide with: the
+  // fleet's names would cost a copy of the whole fleet per pass.
+  std::string prefix = core::InstanceNamePrefix(key.name);
+  table_.AddNamesWithPrefix(prefix, input.taken_names);
+  fleet.AddReportedNames(prefix, input.taken_names);
   return input;
+}
+
+absl::StatusOr<core::DesiredUnikernel> Reconciler::Desired(const ports::ObjectKey& key,
+                                                           const v1alpha1::Unikernel& object) {
+  const std::string& version = object.metadata().resource_version();
+  {
+    absl::MutexLock lock(&desired_mu_);
+    auto it = desired_.find(key);
+    if (!version.empty() && it != desired_.end() && it->second.first == version) {
+      return it->second.second;
+    }
+  }
+  NP_ASSIGN_OR_RETURN(core::DesiredUnikernel desired, core::DesiredFromProto(object));
+  absl::MutexLock lock(&desired_mu_);
+  desired_[key] = {version, desired};
+  return desired;
 }
 
 std::optional<absl::Duration> Reconciler::ExpectationRequeue(const ports::ObjectKey& key,
                                                              absl::Time now) const {
   std::optional<absl::Duration> earliest;
-  for (const AssignedInstance& assigned : table_.ForKey(key)) {
+  table_.VisitKey(key, [&](const AssignedInstance& assigned) {
     std::optional<absl::Time> deadline = expectations_.Deadline(assigned.name());
     if (deadline.has_value() && *deadline > now) {
       absl::Duration after = *deadline - now;
       earliest = earliest.has_value() ? std::min(*earliest, after) : after;
     }
-  }
+  });
   return earliest;
 }
 

@@ -18,8 +18,10 @@
 // stored object cannot be read into the core's types (terminal until the
 // object changes). Every error means "retry with back-off".
 
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -75,6 +77,11 @@ class Reconciler {
   absl::StatusOr<core::ReconcileInput> MeasureInput(
       const ports::ObjectKey& key, const std::optional<v1alpha1::Unikernel>& object,
       const std::vector<ports::RevisionRecord>& revisions);
+  // core::DesiredFromProto, remembered per object version: the conversion
+  // (defaults, the template's hash, the status) is pure, and every pass of an
+  // unchanged object would repeat it.
+  absl::StatusOr<core::DesiredUnikernel> Desired(const ports::ObjectKey& key,
+                                                 const v1alpha1::Unikernel& object);
   // The earliest moment an expectation of `key`'s instances times out.
   std::optional<absl::Duration> ExpectationRequeue(const ports::ObjectKey& key,
                                                    absl::Time now) const;
@@ -84,8 +91,15 @@ class Reconciler {
   AssignmentTable& table_;
   const ReconcilerOptions options_;
   Expectations expectations_;
+  mutable FleetCache fleet_;
+  absl::Mutex desired_mu_;
+  // key -> (resourceVersion, its conversion)
+  std::map<ports::ObjectKey, std::pair<std::string, core::DesiredUnikernel>> desired_
+      ABSL_GUARDED_BY(desired_mu_);
   mutable absl::Mutex mu_;
-  std::vector<ports::HostRecord> registry_ ABSL_GUARDED_BY(mu_);
+  // Shared with the views, which each pass builds: never copied per pass.
+  std::shared_ptr<const std::vector<ports::HostRecord>> registry_ ABSL_GUARDED_BY(mu_) =
+      std::make_shared<const std::vector<ports::HostRecord>>();
   absl::Time started_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 

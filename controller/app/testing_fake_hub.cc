@@ -14,7 +14,7 @@ int64_t FakeAgentHub::Assign(const std::string& host,
   ++assign_calls_;
   auto it = sessions_.find(host);
   if (it != sessions_.end()) {
-    it->second.assigned_generation = assignment.generation();
+    ports::CopyOnWrite(it->second).assigned_generation = assignment.generation();
   }
   return assignment.generation();
 }
@@ -22,6 +22,15 @@ int64_t FakeAgentHub::Assign(const std::string& host,
 std::vector<ports::HostSession> FakeAgentHub::Hosts() const {
   std::lock_guard<std::mutex> guard(mutex_);
   std::vector<ports::HostSession> out;
+  for (const auto& [name, session] : sessions_) {
+    out.push_back(*session);
+  }
+  return out;
+}
+
+std::vector<std::shared_ptr<const ports::HostSession>> FakeAgentHub::SharedHosts() const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  std::vector<std::shared_ptr<const ports::HostSession>> out;
   for (const auto& [name, session] : sessions_) {
     out.push_back(session);
   }
@@ -52,7 +61,7 @@ void FakeAgentHub::Notify(const std::string& host) {
 void FakeAgentHub::Hello(const agent::v1::Hello& hello) {
   {
     std::lock_guard<std::mutex> guard(mutex_);
-    ports::HostSession& session = sessions_[hello.host()];
+    ports::HostSession& session = ports::CopyOnWrite(sessions_[hello.host()]);
     session.host = hello.host();
     session.hello = hello;
     session.instances.assign(hello.instances().begin(), hello.instances().end());
@@ -70,12 +79,13 @@ void FakeAgentHub::Report(const std::string& host, const agent::v1::Report& repo
   {
     std::lock_guard<std::mutex> guard(mutex_);
     auto it = sessions_.find(host);
-    if (it == sessions_.end() || !it->second.connected) {
+    if (it == sessions_.end() || !it->second->connected) {
       return;  // as over gRPC: no report without a hello on a live stream
     }
-    it->second.instances.assign(report.instances().begin(), report.instances().end());
-    it->second.applied_generation = report.assignment_generation();
-    it->second.last_seen = absl::Now();
+    ports::HostSession& session = ports::CopyOnWrite(it->second);
+    session.instances.assign(report.instances().begin(), report.instances().end());
+    session.applied_generation = report.assignment_generation();
+    session.last_seen = absl::Now();
   }
   Notify(host);
 }
@@ -84,10 +94,10 @@ void FakeAgentHub::Disconnect(const std::string& host) {
   {
     std::lock_guard<std::mutex> guard(mutex_);
     auto it = sessions_.find(host);
-    if (it == sessions_.end() || !it->second.connected) {
+    if (it == sessions_.end() || !it->second->connected) {
       return;
     }
-    it->second.connected = false;
+    ports::CopyOnWrite(it->second).connected = false;
   }
   Notify(host);
 }
@@ -95,7 +105,7 @@ void FakeAgentHub::Disconnect(const std::string& host) {
 bool FakeAgentHub::Connected(const std::string& host) const {
   std::lock_guard<std::mutex> guard(mutex_);
   auto it = sessions_.find(host);
-  return it != sessions_.end() && it->second.connected;
+  return it != sessions_.end() && it->second->connected;
 }
 
 std::optional<agent::v1::Assignment> FakeAgentHub::AssignmentFor(const std::string& host) const {

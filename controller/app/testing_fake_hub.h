@@ -35,6 +35,7 @@ class FakeAgentHub : public ports::AgentHub {
   int64_t Assign(const std::string& host,
                  std::vector<agent::v1::InstanceAssignment> instances) override;
   std::vector<ports::HostSession> Hosts() const override;
+  std::vector<std::shared_ptr<const ports::HostSession>> SharedHosts() const override;
   void SetOnChange(std::function<void(const std::string& host)> on_change) override;
   absl::Status StreamLogs(const std::string& host, const std::string& instance, int64_t offset,
                           bool follow,
@@ -58,7 +59,9 @@ class FakeAgentHub : public ports::AgentHub {
   void Notify(const std::string& host);
 
   mutable std::mutex mutex_;
-  std::map<std::string, ports::HostSession> sessions_;        // guarded by mutex_
+  // Guarded by mutex_; copy-on-write, so that SharedHosts hands out unchanged
+  // sessions as they are.
+  std::map<std::string, std::shared_ptr<const ports::HostSession>> sessions_;
   std::map<std::string, agent::v1::Assignment> assignments_;  // guarded by mutex_
   int64_t next_generation_ = 1;                               // guarded by mutex_
   int assign_calls_ = 0;                                      // guarded by mutex_

@@ -1,6 +1,8 @@
 #include "controller/core/fleet.h"
 
+#include <string_view>
 #include <tuple>
+#include <unordered_map>
 
 namespace nanoplane::controller::core {
 namespace {
@@ -9,14 +11,24 @@ bool IsFinished(InstancePhase phase) {
   return phase == InstancePhase::kSucceeded || phase == InstancePhase::kFailed;
 }
 
-const Host* FindHost(const std::vector<Host>& hosts, const std::string& name) {
-  for (const Host& host : hosts) {
-    if (host.name == name) {
-      return &host;
+// Hosts by name: a fleet has a thousand hosts, and a scan per instance would
+// cost more than the rest of the classification.
+class HostIndex {
+ public:
+  explicit HostIndex(const std::vector<Host>& hosts) {
+    by_name_.reserve(hosts.size());
+    for (const Host& host : hosts) {
+      by_name_.emplace(host.name, &host);  // the first of equal names wins
     }
   }
-  return nullptr;
-}
+  const Host* Find(const std::string& name) const {
+    auto it = by_name_.find(name);
+    return it == by_name_.end() ? nullptr : it->second;
+  }
+
+ private:
+  std::unordered_map<std::string_view, const Host*> by_name_;
+};
 
 int64_t RevisionNumber(const std::vector<Revision>& revisions, const std::string& hash) {
   for (const Revision& revision : revisions) {
@@ -65,8 +77,12 @@ std::vector<InstanceView> ClassifyInstances(const std::vector<Instance>& instanc
                                             const ClassifyOptions& options) {
   std::vector<InstanceView> views;
   views.reserve(instances.size());
+  if (instances.empty()) {
+    return views;
+  }
+  HostIndex index(hosts);
   for (const Instance& instance : instances) {
-    InstanceView view = Classify(instance, FindHost(hosts, instance.host), options);
+    InstanceView view = Classify(instance, index.Find(instance.host), options);
     view.revision = RevisionNumber(revisions, instance.revision_hash);
     views.push_back(view);
   }

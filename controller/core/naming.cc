@@ -29,7 +29,20 @@ uint64_t SuffixCount() {
   return count;
 }
 
+// Room for the unikernel's name: what the hash, the suffix and two dashes leave.
+constexpr size_t kUnikernelRoom = kMaxNameLength - kHashLength - kSuffixLength - 2;
+
 }  // namespace
+
+std::string InstanceNamePrefix(std::string_view unikernel) {
+  // A name that fits whole is followed by its dash whatever the hash; one that
+  // is shortened is cut by at least kUnikernelRoom (a hash shorter than
+  // kHashLength, as in tests, leaves more room), so only that much is common.
+  if (unikernel.size() <= kUnikernelRoom) {
+    return StrCat(unikernel, "-");
+  }
+  return std::string(unikernel.substr(0, kUnikernelRoom));
+}
 
 std::string NewInstanceName(std::string_view unikernel, std::string_view revision_hash,
                             const NameSet& taken, absl::BitGenRef rng) {

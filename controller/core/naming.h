@@ -23,6 +23,11 @@ inline constexpr size_t kMaxNameLength = 63;  // a DNS label
 // wide). The unikernel name is shortened so the result fits a DNS label.
 // Deterministic for a given `rng` state; after a few colliding draws it scans
 // the suffixes in order, so it always ends while a suffix is free.
+// What every name NewInstanceName makes for `unikernel` starts with, whatever
+// the revision: a name without it can never collide with a new one, so a
+// caller may leave such names out of `taken`.
+std::string InstanceNamePrefix(std::string_view unikernel);
+
 std::string NewInstanceName(std::string_view unikernel, std::string_view revision_hash,
                             const NameSet& taken, absl::BitGenRef rng);
 

@@ -49,5 +49,16 @@ TEST(NamingTest, LongNamesAreShortenedToADnsLabel) {
   EXPECT_EQ(name.substr(46, 12), "-0123456789-");
 }
 
+TEST(NamingTest, EveryNewNameStartsWithThePrefixWhateverTheLengths) {
+  std::mt19937_64 rng(3);
+  for (const std::string& unikernel : {std::string("web"), std::string(63, 'a')}) {
+    for (const std::string& hash : {std::string(kHash), std::string("ab")}) {
+      std::string name = NewInstanceName(unikernel, hash, {}, rng);
+      EXPECT_TRUE(name.starts_with(InstanceNamePrefix(unikernel))) << name;
+    }
+  }
+  EXPECT_EQ(InstanceNamePrefix("app-1"), "app-1-") << "app-10's names are not app-1's";
+}
+
 }  // namespace
 }  // namespace nanoplane::controller::core

@@ -27,7 +27,9 @@ struct ReconcileInput {
   std::vector<Instance> instances;  // of this Unikernel, fleet-wide
   std::vector<Host> hosts;          // every registered host
   std::vector<Revision> revisions;  // this Unikernel's history
-  NameSet taken_names;              // every instance name in use, fleet-wide
+  // Every instance name in use fleet-wide; names without this Unikernel's
+  // InstanceNamePrefix may be left out (no new name can equal them).
+  NameSet taken_names;
   absl::Time now;
   // How long a host may be NotReady before its instances are replaced.
   absl::Duration eviction_timeout = absl::Minutes(5);

@@ -1,6 +1,7 @@
 #include "controller/core/rollout.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "common/quantity.h"
 #include "controller/core/scheduler.h"
@@ -12,14 +13,7 @@ namespace {
 class Planner {
  public:
   Planner(const RolloutInput& input, absl::BitGenRef rng)
-      : input_(input), taken_(*input.taken_names), rng_(rng) {
-    state_.hosts = *input.hosts;
-    for (const InstanceView& view : *input.views) {
-      if (view.active) {
-        ++state_.counts[view.instance->host];
-      }
-    }
-  }
+      : input_(input), taken_(*input.taken_names), rng_(rng) {}
 
   // Starts up to `count` instances of `revision`; returns how many found a
   // host. Stops at the first that does not: the rest would not fit either.
@@ -28,8 +22,9 @@ class Planner {
     SchedulingRequest request{.resources = desired.tmpl.resources,
                               .host_selector = desired.host_selector,
                               .spread = desired.spread};
+    SchedulingState& state = State();
     for (int i = 0; i < count; ++i) {
-      Placement placement = ScheduleInstance(request, state_);
+      Placement placement = ScheduleInstance(request, state);
       if (placement.host.empty()) {
         plan_.unschedulable = placement.reason;
         return i;
@@ -54,10 +49,25 @@ class Planner {
   RolloutPlan Finish() { return std::move(plan_); }
 
  private:
+  // Built on the first start only: most passes start nothing, and the copy of
+  // the fleet's hosts would be most of their cost.
+  SchedulingState& State() {
+    if (!state_.has_value()) {
+      state_.emplace();
+      state_->hosts = *input_.hosts;
+      for (const InstanceView& view : *input_.views) {
+        if (view.active) {
+          ++state_->counts[view.instance->host];
+        }
+      }
+    }
+    return *state_;
+  }
+
   const RolloutInput& input_;
   NameSet taken_;
   absl::BitGenRef rng_;
-  SchedulingState state_;
+  std::optional<SchedulingState> state_;
   RolloutPlan plan_;
 };
 

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +55,18 @@ class AgentHub {
 
   virtual std::vector<HostSession> Hosts() const = 0;
 
+  // Hosts() without copying every report, for callers that measure the fleet
+  // on every pass: a session that has not changed since an earlier call is
+  // the same object, so what a caller derived from it stays valid. The
+  // default wraps a copy of Hosts().
+  virtual std::vector<std::shared_ptr<const HostSession>> SharedHosts() const {
+    std::vector<std::shared_ptr<const HostSession>> out;
+    for (HostSession& session : Hosts()) {
+      out.push_back(std::make_shared<const HostSession>(std::move(session)));
+    }
+    return out;
+  }
+
   virtual void SetOnChange(std::function<void(const std::string& host)> on_change) = 0;
 
   // Streams `instance`'s console log on `host` from byte `offset` (negative:
@@ -63,5 +76,14 @@ class AgentHub {
       const std::string& host, const std::string& instance, int64_t offset, bool follow,
       const std::function<bool(std::string_view chunk)>& sink) = 0;
 };
+
+// For hubs that keep their sessions copy-on-write (see SharedHosts): replaces
+// `slot` with a copy of its session (or a new one) and returns it to change.
+inline HostSession& CopyOnWrite(std::shared_ptr<const HostSession>& slot) {
+  auto next =
+      slot == nullptr ? std::make_shared<HostSession>() : std::make_shared<HostSession>(*slot);
+  slot = next;
+  return *next;
+}
 
 }  // namespace nanoplane::controller::ports
