@@ -179,6 +179,22 @@ TEST_F(ManifestSyncerTest, RemovedFileDeletesOnlyWhatItMade) {
   EXPECT_TRUE(Get("web", "other")->metadata().deletion_timestamp().empty());
 }
 
+TEST_F(ManifestSyncerTest, ScaleIsKeptWhenTheFileLeavesReplicasOut) {
+  Write("web.yaml",
+        StrCat("apiVersion: nanoplane.dev/v1alpha1\nkind: Unikernel\n", "metadata: {name: web}\n",
+               "spec: {template: {image: {program: /hello}}}\n"));
+  StartSyncer();
+  ASSERT_TRUE(Eventually([&] { return Get("web").ok(); }));
+  apiv1::ScaleRequest request;  // as `nanoplane scale web --replicas 3` does
+  request.set_name("web");
+  request.set_replicas(3);
+  pb::Unikernel scaled;
+  ASSERT_TRUE(service_->Scale(nullptr, &request, &scaled).ok());
+  SyncRound round = syncer_->SyncOnce();
+  EXPECT_EQ(round.unchanged, 1);
+  EXPECT_EQ(Get("web")->spec().replicas(), 3);
+}
+
 TEST_F(ManifestSyncerTest, FileRestoredWhileItsObjectIsDeletedCreatesItAgain) {
   Write("web.yaml", Unikernel("web", 1));
   StartSyncer();

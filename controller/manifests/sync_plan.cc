@@ -43,8 +43,10 @@ SyncError UnmanagedError(const ports::ObjectKey& key, const ManifestDocument& do
   return {{doc.source, doc.document, {"metadata.name", std::move(message)}}, key};
 }
 
-pb::Unikernel Annotated(const pb::Unikernel& object, const std::string& file) {
-  pb::Unikernel out = object;
+// What `nanoplane apply` would send (ForApply: a scale or pause the file does
+// not speak of is kept), marked as the file's.
+pb::Unikernel Annotated(const ManifestDocument& doc, const std::string& file) {
+  pb::Unikernel out = ForApply(doc);
   (*out.mutable_metadata()->mutable_annotations())[std::string(kManifestFileAnnotation)] = file;
   return out;
 }
@@ -71,7 +73,7 @@ void PlanApplies(const DirectoryContents& directory, const Definitions& definiti
         plan.waiting.push_back(key);
         continue;
       }
-      plan.apply.push_back(Annotated(doc.unikernel, file.path));
+      plan.apply.push_back(Annotated(doc, file.path));
     }
   }
 }

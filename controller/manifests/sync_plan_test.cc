@@ -15,6 +15,7 @@ ManifestDocument Doc(const std::string& file, size_t index, const std::string& n
   doc.unikernel.mutable_metadata()->set_name(name);
   doc.unikernel.mutable_metadata()->set_namespace_(ns);
   doc.unikernel.mutable_spec()->set_replicas(1);
+  doc.written = doc.unikernel;  // as if the document said replicas: 1
   return doc;
 }
 
@@ -201,6 +202,16 @@ TEST(PlanSyncTest, AppliedObjectKeepsSpecAndOverridesAUserAnnotation) {
   EXPECT_EQ(plan.apply[0].spec().replicas(), 1);
   EXPECT_EQ(plan.apply[0].metadata().annotations().at(std::string(kManifestFileAnnotation)),
             "a.yaml");
+}
+
+TEST(PlanSyncTest, ReplicasAndPausedTheFileLeavesOutAreNotSent) {
+  ManifestFile file = File("a.yaml", {"web"});
+  file.contents.documents[0].unikernel.mutable_spec()->set_paused(false);  // defaulted
+  file.contents.documents[0].written.mutable_spec()->clear_replicas();
+  SyncPlan plan = PlanSync({{file}}, {});
+  ASSERT_EQ(plan.apply.size(), 1u);
+  EXPECT_FALSE(plan.apply[0].spec().has_replicas());
+  EXPECT_FALSE(plan.apply[0].spec().has_paused());
 }
 
 TEST(StoredObjectOfTest, ReadsKeyAnnotationVersionAndDeletion) {
