@@ -95,8 +95,12 @@ std::vector<Deletion> ManifestSyncer::Confirm(const std::vector<Deletion>& remov
   if (!again.ok()) {
     return out;  // the next round decides again
   }
-  for (const Deletion& deletion : removals) {
-    if (std::find(again->remove.begin(), again->remove.end(), deletion) != again->remove.end()) {
+  // By key: the reconciler writes status all the time, so the resourceVersion
+  // moves; the second read's is the fresher precondition.
+  for (const Deletion& deletion : again->remove) {
+    auto first = std::find_if(removals.begin(), removals.end(),
+                              [&](const Deletion& d) { return d.key == deletion.key; });
+    if (first != removals.end()) {
       out.push_back(deletion);
     }
   }
@@ -172,9 +176,11 @@ void ManifestSyncer::Remove(const Deletion& deletion, SyncRound& round,
   request.set_resource_version(deletion.resource_version);
   apiv1::DeleteResponse response;
   grpc::Status status = service_.Delete(nullptr, &request, &response);
-  // Gone already, or changed since the list: the next round decides again.
-  if (status.error_code() == grpc::StatusCode::NOT_FOUND ||
-      status.error_code() == grpc::StatusCode::ABORTED) {
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+    return;  // gone already
+  }
+  if (status.error_code() == grpc::StatusCode::ABORTED) {
+    ++round.waiting;  // written since the read: decide again soon
     return;
   }
   if (!status.ok()) {

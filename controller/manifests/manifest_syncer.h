@@ -38,8 +38,8 @@ struct ManifestSyncerOptions {
   std::string dir;
   absl::Duration resync_interval = absl::Seconds(30);
   absl::Duration debounce = absl::Milliseconds(200);
-  // The next round's delay while a defined Unikernel is still being deleted
-  // (its instances stopping): it is created again soon after it is gone.
+  // The next round's delay after a round that waited (SyncRound::waiting):
+  // a Unikernel defined again is created soon after its old self is gone.
   absl::Duration waiting_retry = absl::Seconds(1);
   std::function<absl::Time()> now = [] { return absl::Now(); };
 };
@@ -50,7 +50,9 @@ struct SyncRound {
   int unchanged = 0;  // applied, nothing to write
   int deleted = 0;
   int problems = 0;
-  int waiting = 0;  // defined, but the stored one is still being deleted
+  // Defined, but the stored one is still being deleted; or a deletion that
+  // lost a race with another write. The next round comes soon.
+  int waiting = 0;
 };
 
 class ManifestSyncer {
@@ -77,7 +79,8 @@ class ManifestSyncer {
   void Run();
   // Reads the directory and the store, and decides.
   absl::StatusOr<SyncPlan> Plan();
-  // The removals that a second Plan, `debounce` later, agrees with.
+  // The removals that a second Plan, `debounce` later, agrees with, as read
+  // by the second.
   std::vector<Deletion> Confirm(const std::vector<Deletion>& removals);
   void Apply(const v1alpha1::Unikernel& object, SyncRound& round, std::vector<Problem>& problems);
   void Remove(const Deletion& deletion, SyncRound& round, std::vector<Problem>& problems);

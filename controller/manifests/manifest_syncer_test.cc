@@ -3,6 +3,7 @@
 
 #include "controller/manifests/manifest_syncer.h"
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -225,6 +226,30 @@ TEST_F(ManifestSyncerTest, FileMissingForAMomentDeletesNothing) {
   editor.join();
   EXPECT_EQ(round.deleted, 0);
   EXPECT_TRUE(Get("web")->metadata().deletion_timestamp().empty());
+}
+
+TEST_F(ManifestSyncerTest, RemovedFileDeletesAnObjectWhoseStatusKeepsChanging) {
+  Write("web.yaml", Unikernel("web", 1));
+  StartSyncer();
+  ASSERT_TRUE(Eventually([&] { return Get("web").ok(); }));
+  std::atomic<bool> done = false;
+  std::thread reconciler([&] {  // status writes move the resourceVersion
+    for (int i = 0; !done; ++i) {
+      absl::StatusOr<pb::Unikernel> web = Get("web");
+      if (web.ok()) {
+        web->mutable_status()->set_replicas(i % 3);
+        (void)store_->UpdateStatus(*web);
+      }
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  });
+  Remove("web.yaml");
+  EXPECT_TRUE(Eventually([&] {
+    auto web = Get("web");
+    return !web.ok() || !web->metadata().deletion_timestamp().empty();
+  }));
+  done = true;
+  reconciler.join();
 }
 
 TEST_F(ManifestSyncerTest, SubdirectoryCreatedAfterStartIsWatched) {
