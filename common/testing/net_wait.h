@@ -1,0 +1,39 @@
+#pragma once
+
+// Helpers tests keep rewriting: a free loopback port, one plain HTTP GET, and
+// a polling wait. For tests only (np_test_support); no gtest dependency, so
+// test libraries can use them too.
+
+#include <string>
+#include <string_view>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace nanoplane::testing {
+
+// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then
+// closed): for a process that must be told its port, e.g. to be restarted on
+// the same one. 0 when no socket could be bound.
+int FreePort();
+
+// One HTTP/1.0 GET of `path` on 127.0.0.1:port: the whole response (status
+// line, headers, body), or "" when the connection fails or times out.
+std::string HttpGet(int port, std::string_view path = "/",
+                    absl::Duration timeout = absl::Seconds(2));
+
+// Calls `done` every `poll` until it returns true or `timeout` passes; the
+// last call's result.
+template <typename Pred>
+bool WaitFor(Pred done, absl::Duration timeout, absl::Duration poll = absl::Milliseconds(20)) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (done()) {
+      return true;
+    }
+    absl::SleepFor(poll);
+  }
+  return done();
+}
+
+}  // namespace nanoplane::testing
