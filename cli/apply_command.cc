@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "cli/controller_commands.h"
+#include "common/local_sources.h"
 #include "common/manifest_reader.h"
 #include "common/sha256.h"
 #include "common/strings.h"
@@ -15,46 +16,6 @@ namespace fs = std::filesystem;
 namespace pb = ::nanoplane::v1alpha1;
 
 constexpr size_t kUploadChunk = 1 << 20;
-
-// A local file named by a manifest, and the source that names it.
-struct LocalSource {
-  pb::Source* source;
-  std::string file;   // resolved against the manifest's directory
-  std::string where;  // web.yaml[0] spec.template.image.source.path
-};
-
-void CollectSource(pb::Source* source, const std::string& path, const ManifestDocument& doc,
-                   std::vector<LocalSource>& out) {
-  if (source->path().empty()) {
-    return;
-  }
-  fs::path file(source->path());
-  if (file.is_relative()) {
-    file = fs::absolute(doc.source).parent_path() / file;
-  }
-  out.push_back({source, file.lexically_normal().string(),
-                 StrCat(doc.source, "[", doc.document, "] ", path, ".path")});
-}
-
-std::vector<LocalSource> LocalSources(ManifestDocument& doc) {
-  std::vector<LocalSource> out;
-  pb::ImageSpec& image = *doc.unikernel.mutable_spec()->mutable_template_()->mutable_image();
-  const std::string base = "spec.template.image";
-  if (image.has_source()) {
-    CollectSource(image.mutable_source(), base + ".source", doc, out);
-  }
-  for (int i = 0; i < image.files_size(); ++i) {
-    if (image.files(i).has_source()) {
-      CollectSource(image.mutable_files(i)->mutable_source(),
-                    StrCat(base, ".files[", i, "].source"), doc, out);
-    }
-  }
-  for (int i = 0; i < image.packages_size(); ++i) {
-    CollectSource(image.mutable_packages(i)->mutable_source(),
-                  StrCat(base, ".packages[", i, "].source"), doc, out);
-  }
-  return out;
-}
 
 grpc::Status Upload(const CommandContext& context, const std::string& file,
                     const std::string& digest) {
@@ -96,40 +57,29 @@ const char* ActionName(apiv1::ApplyAction action) {
 }
 
 // Rewrites every local file source to its digest, uploading what the
-// controller lacks. Directories stay paths: they are read where the image is built.
+// controller lacks.
 int UploadSources(const CommandContext& context, std::vector<LocalSource>& sources) {
-  std::vector<std::string> errors;
-  std::vector<std::string> digests(sources.size());
+  std::vector<LocalDigest> digests = DigestLocalSources(sources);
+  bool failed = false;
   for (size_t i = 0; i < sources.size(); ++i) {
-    std::error_code ec;
-    if (fs::is_directory(sources[i].file, ec)) {
-      continue;
+    if (!digests[i].error.empty()) {
+      context.err << "error: " << sources[i].where << ": " << digests[i].error << "\n";
+      failed = true;
     }
-    absl::StatusOr<std::string> digest = Sha256OfFile(sources[i].file);
-    if (!digest.ok()) {
-      errors.push_back(
-          StrCat(sources[i].where, ": ", sources[i].file, ": ",
-                 fs::exists(sources[i].file, ec) ? digest.status().message() : "no such file"));
-      continue;
-    }
-    digests[i] = *digest;
   }
-  for (const std::string& error : errors) {
-    context.err << "error: " << error << "\n";
-  }
-  if (!errors.empty()) {
+  if (failed) {
     return 1;
   }
   for (size_t i = 0; i < sources.size(); ++i) {
-    if (digests[i].empty()) {
+    if (digests[i].sha256.empty()) {
       continue;
     }
-    if (grpc::Status status = Upload(context, sources[i].file, digests[i]); !status.ok()) {
+    if (grpc::Status status = Upload(context, sources[i].file, digests[i].sha256); !status.ok()) {
       context.err << "error: upload " << sources[i].file << ": " << status.error_message() << "\n";
       return 1;
     }
     sources[i].source->Clear();
-    sources[i].source->set_sha256(digests[i]);
+    sources[i].source->set_sha256(digests[i].sha256);
   }
   return 0;
 }
@@ -149,7 +99,7 @@ int RunApply(const CommandContext& context, const std::vector<std::string>& path
   }
   std::vector<LocalSource> sources;
   for (ManifestDocument& doc : set.documents) {
-    std::vector<LocalSource> found = LocalSources(doc);
+    std::vector<LocalSource> found = LocalSources(doc, fs::absolute(doc.source).parent_path());
     sources.insert(sources.end(), found.begin(), found.end());
   }
   if (UploadSources(context, sources) != 0) {

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "common/files.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "controller/api/apply.h"
 #include "controller/manifests/manifest_directory.h"
 
 namespace nanoplane::controller::manifests {
@@ -75,8 +77,11 @@ void ManifestSyncer::Run() {
   }
 }
 
-absl::StatusOr<SyncPlan> ManifestSyncer::Plan() {
+absl::StatusOr<SyncPlan> ManifestSyncer::Plan(std::map<std::string, std::string>* local_files) {
   DirectoryContents directory = ReadManifestDirectory(options_.dir);
+  if (local_files != nullptr) {
+    *local_files = directory.local_files;
+  }
   absl::StatusOr<ports::UnikernelList> list = store_.List({});
   if (!list.ok()) {
     return list.status();
@@ -111,7 +116,8 @@ SyncRound ManifestSyncer::SyncOnce() {
   absl::MutexLock lock(&round_mu_);
   SyncRound round;
   std::vector<Problem> problems;
-  absl::StatusOr<SyncPlan> plan = Plan();
+  std::map<std::string, std::string> local_files;
+  absl::StatusOr<SyncPlan> plan = Plan(&local_files);
   if (!plan.ok()) {
     // The store is unavailable: the next round tries again; nothing to decide.
     problems.push_back({StrCat("list Unikernels: ", plan.status().message()),
@@ -130,7 +136,7 @@ SyncRound ManifestSyncer::SyncOnce() {
   }
   round.waiting = static_cast<int>(plan->waiting.size());
   for (const pb::Unikernel& object : plan->apply) {
-    Apply(object, round, problems);
+    Apply(object, local_files, round, problems);
   }
   std::vector<Deletion> removals = plan->remove.empty() ? plan->remove : Confirm(plan->remove);
   for (const Deletion& deletion : removals) {
@@ -141,11 +147,46 @@ SyncRound ManifestSyncer::SyncOnce() {
   return round;
 }
 
-void ManifestSyncer::Apply(const pb::Unikernel& object, SyncRound& round,
+absl::Status ManifestSyncer::AttachLocalFiles(const pb::Unikernel& object,
+                                              const std::map<std::string, std::string>& local_files,
+                                              apiv1::ApplyRequest& request) {
+  for (const api::ArtifactReference& ref : api::ArtifactReferences(object.spec().template_())) {
+    auto file = local_files.find(ref.digest);
+    if (file == local_files.end()) {
+      continue;
+    }
+    apiv1::StatArtifactRequest stat;
+    stat.set_sha256(ref.digest);
+    apiv1::StatArtifactResponse present;
+    if (grpc::Status status = service_.StatArtifact(nullptr, &stat, &present); !status.ok()) {
+      return absl::UnavailableError(StrCat("artifact store: ", status.error_message()));
+    }
+    if (present.present()) {
+      continue;
+    }
+    absl::StatusOr<std::string> data = ReadFileToString(file->second);
+    if (!data.ok()) {
+      return absl::FailedPreconditionError(
+          StrCat(ref.path, ": ", file->second, ": ", data.status().message()));
+    }
+    apiv1::InlineArtifact* artifact = request.add_artifacts();
+    artifact->set_sha256(ref.digest);
+    artifact->set_data(*std::move(data));
+  }
+  return absl::OkStatus();
+}
+
+void ManifestSyncer::Apply(const pb::Unikernel& object,
+                           const std::map<std::string, std::string>& local_files, SyncRound& round,
                            std::vector<Problem>& problems) {
   ports::ObjectKey key = KeyOfUnikernel(object);
   apiv1::ApplyRequest request;
   *request.add_objects() = object;
+  if (absl::Status attached = AttachLocalFiles(object, local_files, request); !attached.ok()) {
+    problems.push_back(
+        {StrCat(FileOf(object), ": ", attached.message()), UnikernelReference(key), "ApplyFailed"});
+    return;
+  }
   apiv1::ApplyResponse response;
   // The service's own Apply, called in process: validation, the artifact
   // check, merge, conflict retries and artifact references as for the CLI.

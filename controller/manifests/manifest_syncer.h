@@ -12,12 +12,17 @@
 // missing for a moment (an editor that moves the old file away before writing
 // the new one, a checkout under way) must not stop what it runs.
 //
+// Sources given by local path (`source: {path: ./webserver}`, relative to
+// the manifest's file) are uploaded to the artifact store, as `nanoplane
+// apply` does; a changed file is a changed digest, so a rollout.
+//
 // Problems (invalid files, conflicts, failed applies) are logged and recorded
 // as Warning events, each once while it lasts: on the Unikernel when the
 // problem names one, else on a "ManifestFile" object named by the file.
 //
 // Thread-safe; the store and the service must outlive it.
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -77,12 +82,20 @@ class ManifestSyncer {
   ManifestSyncer(ManifestSyncerOptions options, ports::Store& store,
                  api::ControllerService& service, std::unique_ptr<DirectoryWatcher> watcher);
   void Run();
-  // Reads the directory and the store, and decides.
-  absl::StatusOr<SyncPlan> Plan();
+  // Reads the directory and the store, and decides. `local_files`, when
+  // given, receives the directory's files named by `source.path`.
+  absl::StatusOr<SyncPlan> Plan(std::map<std::string, std::string>* local_files = nullptr);
   // The removals that a second Plan, `debounce` later, agrees with, as read
   // by the second.
   std::vector<Deletion> Confirm(const std::vector<Deletion>& removals);
-  void Apply(const v1alpha1::Unikernel& object, SyncRound& round, std::vector<Problem>& problems);
+  void Apply(const v1alpha1::Unikernel& object,
+             const std::map<std::string, std::string>& local_files, SyncRound& round,
+             std::vector<Problem>& problems);
+  // Adds to `request` the blobs of `object` that are local files the artifact
+  // store lacks.
+  absl::Status AttachLocalFiles(const v1alpha1::Unikernel& object,
+                                const std::map<std::string, std::string>& local_files,
+                                ::nanoplane::api::v1::ApplyRequest& request);
   void Remove(const Deletion& deletion, SyncRound& round, std::vector<Problem>& problems);
   void Report(const std::vector<Problem>& problems) ABSL_EXCLUSIVE_LOCKS_REQUIRED(round_mu_);
 

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/sha256.h"
 #include "common/strings.h"
 #include "controller/adapters/fs_artifact_store.h"
 #include "controller/adapters/sqlite_store.h"
@@ -270,6 +271,35 @@ TEST_F(ManifestSyncerTest, ResyncRevertsDriftWithoutFileEvents) {
   drifted.mutable_spec()->set_replicas(7);
   ASSERT_TRUE(store_->Update(drifted).ok());
   EXPECT_TRUE(Eventually([&] { return Get("web")->spec().replicas() == 1; }));
+}
+
+// As with `nanoplane apply`: a program given by local path is uploaded, the
+// object names it by digest, and a rebuilt program is a new digest (a rollout).
+TEST_F(ManifestSyncerTest, LocalProgramsAreUploadedAndAChangedOneIsRolledOut) {
+  Write("bin/web", "web program v1");
+  const std::string manifest =
+      "apiVersion: nanoplane.dev/v1alpha1\nkind: Unikernel\nmetadata: {name: web}\n"
+      "spec: {template: {image: {program: /web, source: {path: bin/web}}}}\n";
+  Write("web.yaml", manifest);
+  StartSyncer();
+  const std::string v1 = Sha256Hex("web program v1");
+  ASSERT_TRUE(Eventually([&] {
+    auto web = Get("web");
+    return web.ok() && web->spec().template_().image().source().sha256() == v1;
+  }));
+  EXPECT_EQ(Get("web")->spec().template_().image().source().path(), "");
+  EXPECT_TRUE(artifacts_->Has(v1).value());
+
+  Write("bin/web", "web program v2");
+  syncer_->SyncOnce();
+  EXPECT_EQ(Get("web")->spec().template_().image().source().sha256(), Sha256Hex("web program v2"));
+  EXPECT_EQ(Get("web")->metadata().generation(), 2);
+
+  // A program that is gone makes the file invalid: the object stays as it was.
+  Remove("bin/web");
+  syncer_->SyncOnce();
+  EXPECT_EQ(Get("web")->metadata().generation(), 2);
+  EXPECT_TRUE(HasWarning("InvalidManifest", "spec.template.image.source.path"));
 }
 
 TEST_F(ManifestSyncerTest, MissingDirectoryIsAnError) {

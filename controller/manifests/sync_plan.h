@@ -16,6 +16,7 @@
 // - a Unikernel that the directory did not make (applied with the CLI) is never
 //   touched: defining it in a file is an error.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +41,9 @@ struct DirectoryContents {
   std::vector<ManifestFile> files;
   // The directory itself could not be listed (in full): nothing is deleted.
   std::vector<ManifestError> errors;
+  // The files that `source: {path: ...}` named, by sha256: the documents name
+  // them by digest, and the syncer uploads them.
+  std::map<std::string, std::string> local_files;
 };
 
 // A stored Unikernel, as far as the plan cares.
