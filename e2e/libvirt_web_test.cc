@@ -1,0 +1,216 @@
+// End to end with real VMs: `nanoplane up --test-guest` (the controller and a
+// local agent booting the Linux test guest through libvirtd), a 3-replica web
+// Unikernel applied with the CLI, every instance answering HTTP on its
+// forwarded port, a rolling update watched by `nanoplane rollout status` with
+// availability never below replicas - maxUnavailable, `rollout undo` back to
+// the first template, and delete removing the VMs. Skipped when libvirtd does
+// not answer on qemu:///system (scripts/libvirtd start).
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "agent/testing/test_guest.h"
+#include "common/strings.h"
+#include "common/testing/net_wait.h"
+#include "e2e/cluster.h"
+#include "gtest/gtest.h"
+
+namespace nanoplane::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using nanoplane::testing::FreePort;
+using nanoplane::testing::HttpGet;
+using nanoplane::testing::WaitFor;
+
+// Under TCG on 2 cores a test guest takes 3 to 8 s to answer; rollouts here
+// boot one VM at a time.
+constexpr absl::Duration kReadyTimeout = absl::Seconds(150);
+constexpr RolloutBounds kBounds{.replicas = 3, .max_surge = 1, .max_unavailable = 0};
+
+bool LibvirtAnswers() {
+  absl::StatusOr<CommandResult> result =
+      RunCommand({"virsh", "-c", "qemu:///system", "version"}, absl::Seconds(20));
+  return result.ok() && result->exit_code == 0;
+}
+
+// The domains whose name starts with `prefix`, running or not.
+std::vector<std::string> Domains(const std::string& prefix) {
+  std::vector<std::string> names;
+  absl::StatusOr<CommandResult> listed =
+      RunCommand({"virsh", "-c", "qemu:///system", "list", "--all", "--name"}, absl::Seconds(20));
+  if (!listed.ok()) {
+    return names;
+  }
+  for (std::string_view line : StrSplit(listed->output, '\n')) {
+    if (line.substr(0, prefix.size()) == prefix) {
+      names.emplace_back(line);
+    }
+  }
+  return names;
+}
+
+std::string Manifest(const std::string& name, const std::string& args) {
+  return StrCat(R"(apiVersion: nanoplane.dev/v1alpha1
+kind: Unikernel
+metadata:
+  name: )",
+                name, R"(
+spec:
+  replicas: 3
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      maxSurge: 1
+      maxUnavailable: 0
+  template:
+    image:
+      program: /np-test-guest
+      args: [)",
+                args, R"(]
+    resources:
+      memory: 128Mi
+      cpus: 1
+    ports:
+      - name: http
+        port: 8080
+    readinessProbe:
+      httpGet:
+        path: /
+        port: http
+      periodSeconds: 1
+)");
+}
+
+class LibvirtWebTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!LibvirtAnswers()) {
+      GTEST_SKIP() << "libvirtd does not answer on qemu:///system; start it with "
+                      "scripts/libvirtd start (as root)";
+    }
+    // Built once per machine and shared with the agent's libvirt tests.
+    guest_dir_ = (fs::temp_directory_path() / "nanoplane-test-guest").string();
+    absl::StatusOr<agent::testing::TestGuest> guest = agent::testing::MakeTestGuest(guest_dir_);
+    ASSERT_TRUE(guest.ok()) << guest.status();
+    dir_ = MakeTempDir("np-e2e-libvirt");
+    ASSERT_FALSE(dir_.empty());
+    // QEMU runs as another user and must reach the VMs' files under it.
+    fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                              fs::perms::others_read | fs::perms::others_exec);
+    name_ = StrCat("e2e", getpid());
+    api_ = StrCat("127.0.0.1:", FreePort());
+  }
+
+  void TearDown() override {
+    if (up_) {
+      up_->Kill9();
+    }
+    // Every domain this test made goes, whatever happened above.
+    for (const std::string& domain : Domains(name_ + "-")) {
+      (void)RunCommand({"virsh", "-c", "qemu:///system", "destroy", domain}, absl::Seconds(30));
+      (void)RunCommand({"virsh", "-c", "qemu:///system", "undefine", domain}, absl::Seconds(30));
+    }
+    if (dir_.empty()) {
+      return;
+    }
+    if (HasFailure()) {
+      std::printf("logs kept in %s\n", dir_.c_str());
+    } else {
+      std::error_code ec;
+      fs::remove_all(dir_, ec);
+    }
+  }
+
+  void Apply(const std::string& args) {
+    const std::string path = dir_ + "/web.yaml";
+    ASSERT_TRUE(WriteFile(path, Manifest(name_, args)));
+    absl::StatusOr<CommandResult> applied = cli().Run({"apply", "-f", path});
+    ASSERT_TRUE(applied.ok() && applied->exit_code == 0)
+        << (applied.ok() ? applied->output : applied.status().ToString());
+  }
+
+  // Waits until every replica is ready on the update revision with `args`.
+  void WaitRolledOut(const std::vector<std::string>& args, UnikernelView& view) {
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          absl::StatusOr<UnikernelView> got = cli().Get(name_);
+          if (got.ok()) {
+            view = *got;
+          }
+          return got.ok() && got->RolledOut() && got->args == args;
+        },
+        kReadyTimeout, absl::Milliseconds(200)))
+        << view.ready << " ready, " << view.updated << " updated; " << up_->Output();
+  }
+
+  void ExpectEveryInstanceAnswers(const UnikernelView& view) {
+    for (const InstanceView& instance : view.instances) {
+      ASSERT_GT(instance.host_port, 0) << instance.name;
+      EXPECT_NE(HttpGet(instance.host_port).find(agent::testing::kTestGuestBody), std::string::npos)
+          << instance.name << " on 127.0.0.1:" << instance.host_port;
+    }
+  }
+
+  Cli cli() const { return Cli(api_); }
+
+  std::string guest_dir_, dir_, name_, api_;
+  std::unique_ptr<Process> up_;
+};
+
+TEST_F(LibvirtWebTest, ApplyCurlRollOutAndUndoWithTheTestGuest) {
+  auto up = Process::Start({CliBinary(), "up", "--data-dir", dir_ + "/data", "--api-address", api_,
+                            "--test-guest", guest_dir_},
+                           dir_ + "/up.log");
+  ASSERT_TRUE(up.ok()) << up.status();
+  up_ = std::move(*up);
+  ASSERT_TRUE(up_->WaitForOutput("nanoplane is up", absl::Seconds(60)).ok()) << up_->Output();
+
+  const absl::Time applied = absl::Now();
+  ASSERT_NO_FATAL_FAILURE(Apply(R"("np.mode=http")"));
+  UnikernelView view;
+  ASSERT_NO_FATAL_FAILURE(WaitRolledOut({"np.mode=http"}, view));
+  const absl::Duration to_ready = absl::Now() - applied;
+  ASSERT_NO_FATAL_FAILURE(ExpectEveryInstanceAnswers(view));
+  const int64_t first_revision = view.update_revision;
+
+  const Cli client = cli();
+  RolloutMonitor monitor(client, name_, kBounds, absl::Milliseconds(100));
+  const absl::Time updated = absl::Now();
+  ASSERT_NO_FATAL_FAILURE(Apply(R"("np.mode=http", "np.v=2")"));
+  absl::StatusOr<CommandResult> status =
+      cli().Run({"rollout", "status", name_, "--timeout", "150"}, absl::Seconds(160));
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(status->exit_code, 0) << status->output;
+  ASSERT_NO_FATAL_FAILURE(WaitRolledOut({"np.mode=http", "np.v=2"}, view));
+  const absl::Duration rollout = absl::Now() - updated;
+  EXPECT_NE(view.update_revision, first_revision);
+  ASSERT_NO_FATAL_FAILURE(ExpectEveryInstanceAnswers(view));
+
+  const absl::Time undone = absl::Now();
+  absl::StatusOr<CommandResult> undo = cli().Run({"rollout", "undo", name_});
+  ASSERT_TRUE(undo.ok() && undo->exit_code == 0) << (undo.ok() ? undo->output : "");
+  ASSERT_NO_FATAL_FAILURE(WaitRolledOut({"np.mode=http"}, view));
+  const absl::Duration undo_time = absl::Now() - undone;
+  ASSERT_NO_FATAL_FAILURE(ExpectEveryInstanceAnswers(view));
+  monitor.Stop();
+  EXPECT_TRUE(monitor.Violations().empty()) << StrJoin(monitor.Violations(), "\n");
+  EXPECT_GT(monitor.Samples(), 10);
+
+  absl::StatusOr<CommandResult> deleted = cli().Run({"delete", "unikernel", name_});
+  ASSERT_TRUE(deleted.ok() && deleted->exit_code == 0) << (deleted.ok() ? deleted->output : "");
+  EXPECT_TRUE(WaitFor([&] { return Domains(name_ + "-").empty(); }, absl::Seconds(60),
+                      absl::Milliseconds(500)))
+      << StrJoin(Domains(name_ + "-"), " ");
+  EXPECT_TRUE(WaitFor([&] { return !cli().Get(name_).ok(); }, absl::Seconds(30)));
+  std::printf(
+      "test guest, 3 replicas: apply to all ready %s; rolling update (maxSurge 1, "
+      "maxUnavailable 0) %s; undo %s; %d samples, ready >= %d, instances <= %d\n",
+      absl::FormatDuration(to_ready).c_str(), absl::FormatDuration(rollout).c_str(),
+      absl::FormatDuration(undo_time).c_str(), monitor.Samples(), monitor.MinReady(),
+      monitor.MaxInstances());
+}
+
+}  // namespace
+}  // namespace nanoplane::e2e
