@@ -258,14 +258,23 @@ TEST_F(SimulatedFleetTest, RollingUpdateSurvivesKill9OfTheControllerAndOfAnAgent
   // of a run it has not watched), so the API shows a dip in availability that
   // the VMs do not have (VmSampler's booted count checks the VMs). Until the
   // agent keeps readiness across restarts, the API's ready count is not held
-  // to the bound from the kill until the adopted instances had time to pass a
-  // probe (period 1 s) and be reported.
+  // to the bound from the kill until the adopted instances are reported ready.
   monitor.CheckAvailability(false);
   agents_[victim]->Kill9();
   absl::SleepFor(absl::Milliseconds(500));
   ASSERT_NO_FATAL_FAILURE(StartAgent(victim));
   ASSERT_TRUE(agents_[victim]->WaitForOutput("connected to controller", absl::Seconds(30)).ok());
-  absl::SleepFor(absl::Milliseconds(2500));
+  // The dip shows once the controller has the agent's hello; a second later it
+  // has, and availability is checked again from the first sample back within
+  // the bound (however long the re-probe takes on a loaded machine).
+  absl::SleepFor(absl::Seconds(1));
+  const int reconnected = monitor.Samples();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return monitor.Samples() > reconnected + 1 &&
+               monitor.Last().ReadyInstances() >= kBounds.replicas - kBounds.max_unavailable;
+      },
+      absl::Seconds(30)));
   monitor.CheckAvailability(true);
 
   ASSERT_TRUE(WaitRolledOut(absl::Seconds(90), &view))
