@@ -20,10 +20,13 @@
 #include "absl/time/clock.h"
 #include "agent/adapters/subprocess.h"
 #include "common/strings.h"
+#include "common/testing/net_wait.h"
 #include "gtest/gtest.h"
 
 namespace nanoplane::cli {
 namespace {
+
+using ::nanoplane::testing::HttpGet;
 
 namespace fs = std::filesystem;
 using agent::RunCommand;
@@ -50,27 +53,6 @@ int main(void) {
 })";
 
 constexpr char kExit[] = "#include <stdio.h>\nint main(void){puts(\"bye\");return 3;}\n";
-
-std::string HttpGet(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval timeout{.tv_sec = 2, .tv_usec = 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  std::string response;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      write(fd, "GET / HTTP/1.0\r\n\r\n", 18) == 18) {
-    char buffer[1024];
-    ssize_t n;
-    while ((n = read(fd, buffer, sizeof(buffer))) > 0) {
-      response.append(buffer, static_cast<size_t>(n));
-    }
-  }
-  close(fd);
-  return response;
-}
 
 class RunCommandTest : public ::testing::Test {
  protected:

@@ -23,11 +23,14 @@
 #include "agent/app/probe_runner.h"
 #include "agent/testing/test_guest.h"
 #include "common/strings.h"
+#include "common/testing/net_wait.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace nanoplane::agent::app {
 namespace {
+
+using ::nanoplane::testing::HttpGet;
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
@@ -40,40 +43,10 @@ bool LibvirtAnswers() {
   return result.ok() && result->exit_code == 0;
 }
 
+// Polls until `done` holds, by default as long as a guest may take to boot.
 template <typename Pred>
 bool WaitFor(Pred done, absl::Duration timeout = kTimeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (done()) {
-      return true;
-    }
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return done();
-}
-
-// One HTTP/1.0 GET of / on 127.0.0.1:port; the response, or "".
-std::string HttpGet(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval timeout{.tv_sec = 2, .tv_usec = 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  std::string response;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-    const std::string request = "GET / HTTP/1.0\r\n\r\n";
-    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-      char buffer[4096];
-      ssize_t n;
-      while ((n = read(fd, buffer, sizeof(buffer))) > 0) {
-        response.append(buffer, static_cast<size_t>(n));
-      }
-    }
-  }
-  close(fd);
-  return response;
+  return ::nanoplane::testing::WaitFor(done, timeout);
 }
 
 class AgentLibvirtTest : public ::testing::Test {

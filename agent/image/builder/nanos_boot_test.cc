@@ -21,9 +21,13 @@
 
 #include "agent/image/builder/image_builder.h"
 #include "agent/image/builder/package.h"
+#include "common/testing/net_wait.h"
 
 namespace nanoplane::image {
 namespace {
+
+using ::nanoplane::testing::FreePort;
+using ::nanoplane::testing::HttpGet;
 
 namespace fs = std::filesystem;
 
@@ -39,39 +43,7 @@ std::string ReadAll(const fs::path& path) {
   return s.str();
 }
 
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{.sin_family = AF_INET, .sin_port = 0, .sin_addr = {htonl(INADDR_LOOPBACK)}};
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// One HTTP GET on 127.0.0.1; empty when nothing answers.
-std::string HttpGet(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{.sin_family = AF_INET,
-                   .sin_port = htons(static_cast<uint16_t>(port)),
-                   .sin_addr = {htonl(INADDR_LOOPBACK)}};
-  timeval timeout{.tv_sec = 2, .tv_usec = 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  std::string response;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-    std::string request = "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n";
-    if (::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-      char buffer[4096];
-      for (ssize_t n; (n = ::read(fd, buffer, sizeof(buffer))) > 0;) {
-        response.append(buffer, static_cast<size_t>(n));
-      }
-    }
-  }
-  ::close(fd);
-  return response;
-}
-
-class NanosBootTest : public testing::Test {
+class NanosBootTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const char* release = std::getenv("NANOS_RELEASE_DIR");
@@ -79,9 +51,9 @@ class NanosBootTest : public testing::Test {
       GTEST_SKIP() << "NANOS_RELEASE_DIR is unset: no Nanos release to boot (set it to a "
                       "directory holding kernel.img, boot.img and klibs/)";
     }
-    dir_ = fs::path(testing::TempDir()) /
+    dir_ = fs::path(::testing::TempDir()) /
            ("boot-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     releases_ = std::make_unique<ReleaseStore>(
@@ -278,7 +250,7 @@ struct InterpreterCase {
 void PrintTo(const InterpreterCase& c, std::ostream* os) { *os << c.name; }
 
 class InterpreterBootTest : public NanosBootTest,
-                            public testing::WithParamInterface<InterpreterCase> {};
+                            public ::testing::WithParamInterface<InterpreterCase> {};
 
 TEST_P(InterpreterBootTest, ScriptPrintsThroughAPackageMadeFromTheHost) {
   const InterpreterCase& c = GetParam();
@@ -292,7 +264,7 @@ TEST_P(InterpreterBootTest, ScriptPrintsThroughAPackageMadeFromTheHost) {
 
 INSTANTIATE_TEST_SUITE_P(
     Languages, InterpreterBootTest,
-    testing::Values(
+    ::testing::Values(
         InterpreterCase{"python",
                         "/usr/bin/python3",
                         {"/usr/lib/python3.11"},
@@ -318,7 +290,7 @@ INSTANTIATE_TEST_SUITE_P(
                         {},
                         {"-r", "echo 'php says ', 6 * 7, PHP_EOL;"},
                         "php says 42"}),
-    [](const testing::TestParamInfo<InterpreterCase>& info) {
+    [](const ::testing::TestParamInfo<InterpreterCase>& info) {
       return std::string(info.param.name);
     });
 

@@ -13,24 +13,15 @@
 
 #include "agent/image/archive/test_tar.h"
 #include "common/sha256.h"
+#include "common/testing/net_wait.h"
 
 namespace nanoplane::image {
 namespace {
 
+using ::nanoplane::testing::FreePort;
+
 namespace fs = std::filesystem;
 using web::http::experimental::listener::http_listener;
-
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -68,12 +59,12 @@ class FileServer {
   std::atomic<int> requests_{0};
 };
 
-class ReleaseStoreTest : public testing::Test {
+class ReleaseStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::path(testing::TempDir()) /
+    root_ = fs::path(::testing::TempDir()) /
             ("release-" + std::to_string(::getpid()) + "-" +
-             testing::UnitTest::GetInstance()->current_test_info()->name());
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(root_);
     fs::create_directories(root_);
   }
