@@ -170,6 +170,7 @@ void GrpcAgentHub::OnHello(const std::shared_ptr<Stream>& stream, const agent::v
     session.connected = true;
     session.connected_at = session.last_seen = Now();
     session.applied_generation = hello.assignment_generation();
+    session.assigned_generation = AssignedGenerationLocked(hello.host());
     if (auto it = assignments_.find(hello.host()); it != assignments_.end()) {
       assignment = it->second;
     }
@@ -194,6 +195,7 @@ void GrpcAgentHub::OnReport(const std::string& host, const agent::v1::Report& re
     session.instances.assign(report.instances().begin(), report.instances().end());
     session.last_seen = Now();
     session.applied_generation = report.assignment_generation();
+    session.assigned_generation = AssignedGenerationLocked(host);
   }
   Notify(host);
 }
@@ -275,9 +277,8 @@ int64_t GrpcAgentHub::Assign(const std::string& host,
     for (auto& instance : instances) {
       *assignment.add_instances() = std::move(instance);
     }
-    ports::HostSession& session = ports::CopyOnWrite(sessions_[host]);
-    session.host = host;
-    session.assigned_generation = generation;
+    // The session's assigned_generation is filled in when it is read or the
+    // host next reports: a copy of the session per Assign would cost more.
     *message.mutable_assignment() = assignment;
   }
   Send(host, message);  // not connected: sent on the next hello
@@ -290,9 +291,15 @@ std::vector<ports::HostSession> GrpcAgentHub::Hosts() const {
   for (const auto& [name, session] : sessions_) {
     if (!session->hello.host().empty()) {
       hosts.push_back(*session);
+      hosts.back().assigned_generation = AssignedGenerationLocked(name);
     }
   }
   return hosts;
+}
+
+int64_t GrpcAgentHub::AssignedGenerationLocked(const std::string& host) const {
+  auto it = assignments_.find(host);
+  return it == assignments_.end() ? 0 : it->second.generation();
 }
 
 std::vector<std::shared_ptr<const ports::HostSession>> GrpcAgentHub::SharedHosts() const {

@@ -67,6 +67,8 @@ class GrpcAgentHub : public ports::AgentHub {
   void OnLogChunk(const agent::v1::LogChunk& chunk);
   void OnDisconnect(const std::shared_ptr<Stream>& stream);
   void Notify(const std::string& host);
+  // The generation of the host's newest assignment; 0: none. REQUIRES: mutex_.
+  int64_t AssignedGenerationLocked(const std::string& host) const;
   bool Send(const std::string& host, const agent::v1::ControllerMessage& message);
 
   GrpcAgentHubOptions options_;

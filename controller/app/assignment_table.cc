@@ -4,6 +4,21 @@
 
 namespace nanoplane::controller::app {
 
+void AssignmentTable::ShareTemplate(AssignedInstance& instance) {
+  if (!instance.assignment.has_template_()) {
+    return;  // adopted without a known template
+  }
+  const std::string& hash = instance.assignment.identity().spec_hash();
+  std::weak_ptr<const v1alpha1::UnikernelTemplate>& slot = templates_[hash];
+  instance.shared_template = slot.lock();
+  if (instance.shared_template == nullptr) {
+    instance.shared_template = std::make_shared<const v1alpha1::UnikernelTemplate>(
+        std::move(*instance.assignment.mutable_template_()));
+    slot = instance.shared_template;
+  }
+  instance.assignment.clear_template_();
+}
+
 void AssignmentTable::Indexed(const AssignedInstance& instance) {
   host_of_[instance.name()] = instance.host;
   of_key_[instance.key][instance.name()] = &instance;
@@ -51,7 +66,10 @@ absl::Status AssignmentTable::ChangeHost(const std::string& host, const Mutation
     }
     for (const auto& [name, instance] : hosts_[host]) {
       if (!instance.stop_requested) {
-        set.push_back(instance.assignment);
+        agent::v1::InstanceAssignment& sent = set.emplace_back(instance.assignment);
+        if (instance.shared_template != nullptr) {
+          *sent.mutable_template_() = *instance.shared_template;
+        }
       }
       names.push_back(name);
     }
@@ -100,6 +118,7 @@ absl::Status AssignmentTable::Start(AssignedInstance instance,
         instance.stop_requested = false;
         instance.generation = 0;
         AssignedInstance& stored = instances[name] = std::move(instance);
+        ShareTemplate(stored);
         Indexed(stored);
         return true;
       });
@@ -141,6 +160,7 @@ void AssignmentTable::Adopt(AssignedInstance instance) {
   }
   std::string host = instance.host;
   AssignedInstance& stored = hosts_[host][name] = std::move(instance);
+  ShareTemplate(stored);
   Indexed(stored);
 }
 

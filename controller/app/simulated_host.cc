@@ -84,6 +84,14 @@ agent::v1::Report SimulatedHost::Report() const {
   return report;
 }
 
+void SimulatedHost::Visit(
+    const std::function<void(const agent::v1::InstanceReport&)>& visit) const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  for (const auto& [name, vm] : vms_) {
+    visit(vm.report);
+  }
+}
+
 std::vector<std::string> SimulatedHost::Running() const {
   std::lock_guard<std::mutex> guard(mutex_);
   std::vector<std::string> names;

@@ -8,6 +8,7 @@
 //
 // Thread-safe.
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -43,6 +44,8 @@ class SimulatedHost {
 
   agent::v1::Hello Hello() const;
   agent::v1::Report Report() const;
+  // Calls `visit` for every instance it runs, without copying (under its lock).
+  void Visit(const std::function<void(const agent::v1::InstanceReport&)>& visit) const;
   // Names of the instances it runs, sorted.
   std::vector<std::string> Running() const;
   int64_t applied_generation() const;

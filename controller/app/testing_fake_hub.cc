@@ -12,10 +12,8 @@ int64_t FakeAgentHub::Assign(const std::string& host,
     *assignment.add_instances() = std::move(instance);
   }
   ++assign_calls_;
-  auto it = sessions_.find(host);
-  if (it != sessions_.end()) {
-    ports::CopyOnWrite(it->second).assigned_generation = assignment.generation();
-  }
+  // As GrpcAgentHub: the session's assigned_generation is filled in when it is
+  // read or the host next reports, rather than by a copy of it per Assign.
   return assignment.generation();
 }
 
@@ -24,6 +22,7 @@ std::vector<ports::HostSession> FakeAgentHub::Hosts() const {
   std::vector<ports::HostSession> out;
   for (const auto& [name, session] : sessions_) {
     out.push_back(*session);
+    out.back().assigned_generation = AssignedGenerationLocked(name);
   }
   return out;
 }
@@ -69,8 +68,7 @@ void FakeAgentHub::Hello(const agent::v1::Hello& hello) {
     session.connected_at = absl::Now();
     session.last_seen = absl::Now();
     session.applied_generation = hello.assignment_generation();
-    auto it = assignments_.find(hello.host());
-    session.assigned_generation = it == assignments_.end() ? 0 : it->second.generation();
+    session.assigned_generation = AssignedGenerationLocked(hello.host());
   }
   Notify(hello.host());
 }
@@ -86,6 +84,7 @@ void FakeAgentHub::Report(const std::string& host, const agent::v1::Report& repo
     session.instances.assign(report.instances().begin(), report.instances().end());
     session.applied_generation = report.assignment_generation();
     session.last_seen = absl::Now();
+    session.assigned_generation = AssignedGenerationLocked(host);
   }
   Notify(host);
 }
@@ -119,6 +118,10 @@ std::optional<agent::v1::Assignment> FakeAgentHub::AssignmentFor(const std::stri
 
 int64_t FakeAgentHub::AssignedGeneration(const std::string& host) const {
   std::lock_guard<std::mutex> guard(mutex_);
+  return AssignedGenerationLocked(host);
+}
+
+int64_t FakeAgentHub::AssignedGenerationLocked(const std::string& host) const {
   auto it = assignments_.find(host);
   return it == assignments_.end() ? 0 : it->second.generation();
 }

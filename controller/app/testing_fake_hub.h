@@ -57,6 +57,7 @@ class FakeAgentHub : public ports::AgentHub {
 
  private:
   void Notify(const std::string& host);
+  int64_t AssignedGenerationLocked(const std::string& host) const;  // REQUIRES: mutex_
 
   mutable std::mutex mutex_;
   // Guarded by mutex_; copy-on-write, so that SharedHosts hands out unchanged

@@ -57,8 +57,10 @@ class AgentHub {
 
   // Hosts() without copying every report, for callers that measure the fleet
   // on every pass: a session that has not changed since an earlier call is
-  // the same object, so what a caller derived from it stays valid. The
-  // default wraps a copy of Hosts().
+  // the same object, so what a caller derived from it stays valid. Only
+  // assigned_generation may lag behind Assign until the host's next message:
+  // refreshing it would copy the host's session on every Assign. The default
+  // wraps a copy of Hosts().
   virtual std::vector<std::shared_ptr<const HostSession>> SharedHosts() const {
     std::vector<std::shared_ptr<const HostSession>> out;
     for (HostSession& session : Hosts()) {
