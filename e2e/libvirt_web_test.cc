@@ -1,5 +1,6 @@
 // End to end with real VMs: `nanoplane up --test-guest` (the controller and a
-// local agent booting the Linux test guest through libvirtd), a 3-replica web
+// local agent booting the Linux test guest through libvirtd; or Nanos images
+// of examples/webserver when NANOS_RELEASE_DIR is set), a 3-replica web
 // Unikernel applied with the CLI, every instance answering HTTP on its
 // forwarded port, a rolling update watched by `nanoplane rollout status` with
 // availability never below replicas - maxUnavailable, `rollout undo` back to
@@ -8,6 +9,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "agent/testing/test_guest.h"
@@ -51,7 +53,41 @@ std::vector<std::string> Domains(const std::string& prefix) {
   return names;
 }
 
-std::string Manifest(const std::string& name, const std::string& args) {
+// What runs in the VMs: the Linux test guest, or (with NANOS_RELEASE_DIR) the
+// example web server as a Nanos unikernel.
+struct Guest {
+  std::string label;
+  std::string image;  // the manifest's image: tuples, then args: [ARGS]
+  std::vector<std::string> args, new_args;
+  std::string probe_path, body;
+};
+
+Guest TestGuest() {
+  return {.label = "TestGuest",
+          .image = "      program: /np-test-guest\n",
+          .args = {"np.mode=http"},
+          .new_args = {"np.mode=http", "np.v=2"},
+          .probe_path = "/",
+          .body = agent::testing::kTestGuestBody};
+}
+
+// REQUIRES: `program` is the static build of examples/webserver.
+Guest NanosWebServer(const std::string& program) {
+  return {
+      .label = "Nanos",
+      .image = StrCat("      program: /webserver\n      source:\n        path: ", program, "\n"),
+      .args = {"-port", "8080"},
+      .new_args = {"-port", "8080", "-v", "2"},  // the server ignores -v
+      .probe_path = "/healthz",
+      .body = "hello from nanoplane"};
+}
+
+std::string Manifest(const std::string& name, const Guest& guest,
+                     const std::vector<std::string>& args) {
+  std::vector<std::string> quoted;
+  for (const std::string& arg : args) {
+    quoted.push_back(StrCat("\"", arg, "\""));
+  }
   return StrCat(R"(apiVersion: nanoplane.dev/v1alpha1
 kind: Unikernel
 metadata:
@@ -66,9 +102,8 @@ spec:
       maxUnavailable: 0
   template:
     image:
-      program: /np-test-guest
-      args: [)",
-                args, R"(]
+)",
+                guest.image, "      args: [", StrJoin(quoted, ", "), R"(]
     resources:
       memory: 128Mi
       cpus: 1
@@ -77,29 +112,47 @@ spec:
         port: 8080
     readinessProbe:
       httpGet:
-        path: /
+        path: )",
+                guest.probe_path, R"(
         port: http
       periodSeconds: 1
 )");
 }
 
-class LibvirtWebTest : public ::testing::Test {
+class LibvirtWebTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     if (!LibvirtAnswers()) {
       GTEST_SKIP() << "libvirtd does not answer on qemu:///system; start it with "
                       "scripts/libvirtd start (as root)";
     }
-    // Built once per machine and shared with the agent's libvirt tests.
-    guest_dir_ = (fs::temp_directory_path() / "nanoplane-test-guest").string();
-    absl::StatusOr<agent::testing::TestGuest> guest = agent::testing::MakeTestGuest(guest_dir_);
-    ASSERT_TRUE(guest.ok()) << guest.status();
+    const bool nanos = GetParam();
+    const char* release = std::getenv("NANOS_RELEASE_DIR");
+    if (nanos && (release == nullptr || *release == '\0')) {
+      GTEST_SKIP() << "set NANOS_RELEASE_DIR to a Nanos release to run this with Nanos";
+    }
     dir_ = MakeTempDir("np-e2e-libvirt");
     ASSERT_FALSE(dir_.empty());
     // QEMU runs as another user and must reach the VMs' files under it.
     fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                               fs::perms::others_read | fs::perms::others_exec);
-    name_ = StrCat("e2e", getpid());
+    name_ = StrCat("e2e", getpid(), nanos ? "n" : "t");
+    if (nanos) {
+      const std::string program = dir_ + "/webserver";
+      absl::StatusOr<CommandResult> built = RunCommand(
+          {"cc", "-static", "-O2", "-o", program, NP_SOURCE_DIR "/examples/webserver/webserver.c"},
+          absl::Seconds(120));
+      ASSERT_TRUE(built.ok() && built->exit_code == 0) << (built.ok() ? built->output : "");
+      guest_ = NanosWebServer(program);
+      up_flags_ = {"--nanos-dir", release};
+    } else {
+      // Built once per machine and shared with the agent's libvirt tests.
+      const std::string guest_dir = (fs::temp_directory_path() / "nanoplane-test-guest").string();
+      absl::StatusOr<agent::testing::TestGuest> built = agent::testing::MakeTestGuest(guest_dir);
+      ASSERT_TRUE(built.ok()) << built.status();
+      guest_ = TestGuest();
+      up_flags_ = {"--test-guest", guest_dir};
+    }
     api_ = StrCat("127.0.0.1:", FreePort());
   }
 
@@ -123,9 +176,9 @@ class LibvirtWebTest : public ::testing::Test {
     }
   }
 
-  void Apply(const std::string& args) {
+  void Apply(const std::vector<std::string>& args) {
     const std::string path = dir_ + "/web.yaml";
-    ASSERT_TRUE(WriteFile(path, Manifest(name_, args)));
+    ASSERT_TRUE(WriteFile(path, Manifest(name_, guest_, args)));
     absl::StatusOr<CommandResult> applied = cli().Run({"apply", "-f", path});
     ASSERT_TRUE(applied.ok() && applied->exit_code == 0)
         << (applied.ok() ? applied->output : applied.status().ToString());
@@ -148,29 +201,32 @@ class LibvirtWebTest : public ::testing::Test {
   void ExpectEveryInstanceAnswers(const UnikernelView& view) {
     for (const InstanceView& instance : view.instances) {
       ASSERT_GT(instance.host_port, 0) << instance.name;
-      EXPECT_NE(HttpGet(instance.host_port).find(agent::testing::kTestGuestBody), std::string::npos)
+      EXPECT_NE(HttpGet(instance.host_port).find(guest_.body), std::string::npos)
           << instance.name << " on 127.0.0.1:" << instance.host_port;
     }
   }
 
   Cli cli() const { return Cli(api_); }
 
-  std::string guest_dir_, dir_, name_, api_;
+  std::string dir_, name_, api_;
+  Guest guest_;
+  std::vector<std::string> up_flags_;  // how `nanoplane up` runs the guest
   std::unique_ptr<Process> up_;
 };
 
-TEST_F(LibvirtWebTest, ApplyCurlRollOutAndUndoWithTheTestGuest) {
-  auto up = Process::Start({CliBinary(), "up", "--data-dir", dir_ + "/data", "--api-address", api_,
-                            "--test-guest", guest_dir_},
-                           dir_ + "/up.log");
+TEST_P(LibvirtWebTest, ApplyCurlRollOutAndUndo) {
+  std::vector<std::string> argv = {CliBinary(),     "up", "--data-dir", dir_ + "/data",
+                                   "--api-address", api_};
+  argv.insert(argv.end(), up_flags_.begin(), up_flags_.end());
+  auto up = Process::Start(argv, dir_ + "/up.log");
   ASSERT_TRUE(up.ok()) << up.status();
   up_ = std::move(*up);
   ASSERT_TRUE(up_->WaitForOutput("nanoplane is up", absl::Seconds(60)).ok()) << up_->Output();
 
   const absl::Time applied = absl::Now();
-  ASSERT_NO_FATAL_FAILURE(Apply(R"("np.mode=http")"));
+  ASSERT_NO_FATAL_FAILURE(Apply(guest_.args));
   UnikernelView view;
-  ASSERT_NO_FATAL_FAILURE(WaitRolledOut({"np.mode=http"}, view));
+  ASSERT_NO_FATAL_FAILURE(WaitRolledOut(guest_.args, view));
   const absl::Duration to_ready = absl::Now() - applied;
   ASSERT_NO_FATAL_FAILURE(ExpectEveryInstanceAnswers(view));
   const int64_t first_revision = view.update_revision;
@@ -178,12 +234,12 @@ TEST_F(LibvirtWebTest, ApplyCurlRollOutAndUndoWithTheTestGuest) {
   const Cli client = cli();
   RolloutMonitor monitor(client, name_, kBounds, absl::Milliseconds(100));
   const absl::Time updated = absl::Now();
-  ASSERT_NO_FATAL_FAILURE(Apply(R"("np.mode=http", "np.v=2")"));
+  ASSERT_NO_FATAL_FAILURE(Apply(guest_.new_args));
   absl::StatusOr<CommandResult> status =
       cli().Run({"rollout", "status", name_, "--timeout", "150"}, absl::Seconds(160));
   ASSERT_TRUE(status.ok()) << status.status();
   EXPECT_EQ(status->exit_code, 0) << status->output;
-  ASSERT_NO_FATAL_FAILURE(WaitRolledOut({"np.mode=http", "np.v=2"}, view));
+  ASSERT_NO_FATAL_FAILURE(WaitRolledOut(guest_.new_args, view));
   const absl::Duration rollout = absl::Now() - updated;
   EXPECT_NE(view.update_revision, first_revision);
   ASSERT_NO_FATAL_FAILURE(ExpectEveryInstanceAnswers(view));
@@ -191,7 +247,7 @@ TEST_F(LibvirtWebTest, ApplyCurlRollOutAndUndoWithTheTestGuest) {
   const absl::Time undone = absl::Now();
   absl::StatusOr<CommandResult> undo = cli().Run({"rollout", "undo", name_});
   ASSERT_TRUE(undo.ok() && undo->exit_code == 0) << (undo.ok() ? undo->output : "");
-  ASSERT_NO_FATAL_FAILURE(WaitRolledOut({"np.mode=http"}, view));
+  ASSERT_NO_FATAL_FAILURE(WaitRolledOut(guest_.args, view));
   const absl::Duration undo_time = absl::Now() - undone;
   ASSERT_NO_FATAL_FAILURE(ExpectEveryInstanceAnswers(view));
   monitor.Stop();
@@ -205,12 +261,18 @@ TEST_F(LibvirtWebTest, ApplyCurlRollOutAndUndoWithTheTestGuest) {
       << StrJoin(Domains(name_ + "-"), " ");
   EXPECT_TRUE(WaitFor([&] { return !cli().Get(name_).ok(); }, absl::Seconds(30)));
   std::printf(
-      "test guest, 3 replicas: apply to all ready %s; rolling update (maxSurge 1, "
+      "%s, 3 replicas: apply to all ready %s; rolling update (maxSurge 1, "
       "maxUnavailable 0) %s; undo %s; %d samples, ready >= %d, instances <= %d\n",
-      absl::FormatDuration(to_ready).c_str(), absl::FormatDuration(rollout).c_str(),
-      absl::FormatDuration(undo_time).c_str(), monitor.Samples(), monitor.MinReady(),
-      monitor.MaxInstances());
+      guest_.label.c_str(), absl::FormatDuration(to_ready).c_str(),
+      absl::FormatDuration(rollout).c_str(), absl::FormatDuration(undo_time).c_str(),
+      monitor.Samples(), monitor.MinReady(), monitor.MaxInstances());
 }
+
+// false: the Linux test guest; true: Nanos (skipped without NANOS_RELEASE_DIR).
+INSTANTIATE_TEST_SUITE_P(Guests, LibvirtWebTest, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Nanos" : "TestGuest";
+                         });
 
 }  // namespace
 }  // namespace nanoplane::e2e
