@@ -170,6 +170,18 @@ std::vector<AssignedInstance> AssignmentTable::ForKey(const ports::ObjectKey& ke
   return out;
 }
 
+std::vector<std::string> AssignmentTable::NamesOfKey(const ports::ObjectKey& key) const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> names;
+  auto instances = of_key_.find(key);
+  if (instances != of_key_.end()) {
+    for (const auto& [name, instance] : instances->second) {
+      names.push_back(name);
+    }
+  }
+  return names;
+}
+
 void AssignmentTable::VisitKey(const ports::ObjectKey& key,
                                const std::function<void(const AssignedInstance&)>& visit) const {
   absl::MutexLock lock(&mu_);

@@ -85,6 +85,7 @@ class AssignmentTable {
   void Adopt(AssignedInstance instance);
 
   std::vector<AssignedInstance> ForKey(const ports::ObjectKey& key) const;
+  std::vector<std::string> NamesOfKey(const ports::ObjectKey& key) const;
   std::vector<AssignedInstance> All() const;
   // Calls `visit` for each instance of `key` / every instance, under the
   // table's lock and without copying: `visit` must be quick and must not call

@@ -108,7 +108,9 @@ absl::StatusOr<core::ReconcileInput> Reconciler::MeasureInput(
   }
   FleetView fleet = MeasureFleet();
   input.hosts = fleet.TakeHosts();
-  table_.VisitKey(key, [&](const AssignedInstance& assigned) {
+  // Copied out (cheap: the template stays shared) rather than merged under the
+  // table's lock, which every worker's pass needs.
+  for (const AssignedInstance& assigned : table_.ForKey(key)) {
     const ParsedReport* report = fleet.Parsed(assigned.host, assigned.name());
     if (report != nullptr) {
       expectations_.Observed(assigned.name());
@@ -116,7 +118,7 @@ absl::StatusOr<core::ReconcileInput> Reconciler::MeasureInput(
     bool expected = expectations_.Pending(assigned.name(), input.now);
     input.instances.push_back(
         MergeParsed(assigned, fleet.Session(assigned.host), report, expected));
-  });
+  }
   // Only the names a new instance of this Unikernel could collide with: the
   // fleet's names would cost a copy of the whole fleet per pass.
   std::string prefix = core::InstanceNamePrefix(key.name);
@@ -144,13 +146,13 @@ absl::StatusOr<core::DesiredUnikernel> Reconciler::Desired(const ports::ObjectKe
 std::optional<absl::Duration> Reconciler::ExpectationRequeue(const ports::ObjectKey& key,
                                                              absl::Time now) const {
   std::optional<absl::Duration> earliest;
-  table_.VisitKey(key, [&](const AssignedInstance& assigned) {
-    std::optional<absl::Time> deadline = expectations_.Deadline(assigned.name());
+  for (const std::string& name : table_.NamesOfKey(key)) {
+    std::optional<absl::Time> deadline = expectations_.Deadline(name);
     if (deadline.has_value() && *deadline > now) {
       absl::Duration after = *deadline - now;
       earliest = earliest.has_value() ? std::min(*earliest, after) : after;
     }
-  });
+  }
   return earliest;
 }
 
