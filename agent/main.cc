@@ -99,6 +99,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--nanos-dir", flags.server.nanos_dir,
                  "Nanos release directory (or one of <version>/); default $NANOS_RELEASE_DIR");
+  app.add_option("--nanos-sha256", flags.server.nanos_sha256,
+                 "VERSION=SHA256 of a release tarball, to download and verify it (repeat)");
+  app.add_option("--nanos-url", flags.server.nanos_url, "Release tarball URL, {version} replaced")
+      ->capture_default_str();
   app.add_option("--accel", flags.accel, "auto, kvm or tcg")
       ->check(CLI::IsMember({"auto", "kvm", "tcg"}))
       ->capture_default_str();

@@ -53,14 +53,7 @@ absl::StatusOr<std::unique_ptr<image::ReleaseStore>> MakeReleaseStore(
   }
   store.cache_dir = CacheDir(options) + "/releases";
   store.url_template = options.release_url;
-  for (const std::string& pin : options.nanos_sha256) {
-    size_t eq = pin.find('=');
-    if (eq == std::string::npos || pin.size() - eq - 1 != 64) {
-      return absl::InvalidArgumentError(
-          StrCat("--nanos-sha256 \"", pin, "\": expected VERSION=<64 hex digits>"));
-    }
-    store.sha256_by_version[pin.substr(0, eq)] = pin.substr(eq + 1);
-  }
+  NP_ASSIGN_OR_RETURN(store.sha256_by_version, image::ParseReleasePins(options.nanos_sha256));
   return std::make_unique<image::ReleaseStore>(std::move(store),
                                                std::make_unique<image::HttpDownloader>());
 }

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <random>
 
+#include "agent/image/release/release_store.h"
 #include "agent/server/agent_server.h"
 #include "agent/server/testing_flags.h"
 #include "common/log.h"
@@ -19,6 +20,7 @@ struct UpFlags {
   std::string data_dir;
   std::string api_address = "127.0.0.1:7443";
   std::string nanos_dir;
+  std::vector<std::string> nanos_sha256;
   std::string accel = "auto";
   std::string log_level = "info";
   std::string manifests_dir;
@@ -47,8 +49,15 @@ int Up(const UpFlags& flags) {
     std::cerr << "error: " << accel.status().message() << "\n";
     return 2;
   }
-  agent::AgentServerOptions agent_options{
-      .nanos_dir = flags.nanos_dir, .accel = *accel, .metrics_address = "127.0.0.1:0"};
+  agent::AgentServerOptions agent_options{.nanos_dir = flags.nanos_dir,
+                                          .nanos_sha256 = flags.nanos_sha256,
+                                          .accel = *accel,
+                                          .metrics_address = "127.0.0.1:0"};
+  // Bad flags stop `up` before anything starts.
+  if (absl::Status status = image::ParseReleasePins(flags.nanos_sha256).status(); !status.ok()) {
+    std::cerr << "error: " << status.message() << "\n";
+    return 2;
+  }
   if (absl::Status status = agent::ApplyTestingFlags(flags.testing, agent_options); !status.ok()) {
     std::cerr << "error: " << status.message() << "\n";
     return 2;
@@ -105,12 +114,17 @@ void RegisterUpCommand(CLI::App& app) {
   auto flags = std::make_shared<UpFlags>();
   auto* up = app.add_subcommand(
       "up", "Run the controller and a local agent in one process (embedded store, loopback only)");
-  up->add_option("--data-dir", flags->data_dir, "Store, images and logs (default ~/.local/share/nanoplane)");
+  up->add_option("--data-dir", flags->data_dir,
+                 "Store, images and logs (default ~/.local/share/nanoplane)");
   up->add_option("--api-address", flags->api_address, "The controller API")->capture_default_str();
-  up->add_option("--nanos-dir", flags->nanos_dir,
-                 "Nanos release directory (kernel.img, boot.img, klibs/); default $NANOS_RELEASE_DIR");
+  up->add_option(
+      "--nanos-dir", flags->nanos_dir,
+      "Nanos release directory (kernel.img, boot.img, klibs/); default $NANOS_RELEASE_DIR");
+  up->add_option("--nanos-sha256", flags->nanos_sha256,
+                 "VERSION=SHA256 of a release tarball, to download and verify it (repeat)");
   up->add_option("--accel", flags->accel, "auto, kvm or tcg")->capture_default_str();
-  up->add_option("--log-level", flags->log_level, "debug, info, warn or error")->capture_default_str();
+  up->add_option("--log-level", flags->log_level, "debug, info, warn or error")
+      ->capture_default_str();
   up->add_option("--manifests", flags->manifests_dir,
                  "Keep the Unikernels of this directory (recursively) applied: GitOps");
   up->add_option("--manifests-resync", flags->manifests_resync_seconds,

@@ -60,7 +60,9 @@ absl::StatusOr<app::ImageBuildFn> AgentServer::MakeBuild(const AgentServerOption
         });
   }
   image::ReleaseStoreOptions release_options{.release_dir = o.nanos_dir,
-                                             .cache_dir = o.state_dir + "/releases"};
+                                             .cache_dir = o.state_dir + "/releases",
+                                             .url_template = o.nanos_url};
+  NP_ASSIGN_OR_RETURN(release_options.sha256_by_version, image::ParseReleasePins(o.nanos_sha256));
   if (const char* env = std::getenv("NANOS_RELEASE_DIR");
       release_options.release_dir.empty() && env) {
     release_options.release_dir = env;

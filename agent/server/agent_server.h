@@ -37,6 +37,9 @@ struct AgentServerOptions {
   std::map<std::string, std::string> labels;
   std::string state_dir = "/var/lib/nanoplane";
   std::string nanos_dir;  // empty: $NANOS_RELEASE_DIR, else downloads
+  // "VERSION=SHA256" of release tarballs: downloads are trusted against these.
+  std::vector<std::string> nanos_sha256;
+  std::string nanos_url = image::kDefaultReleaseUrl;
   AcceleratorMode accel = AcceleratorMode::kAuto;
   std::string bind_address = "127.0.0.1";
   std::string bridge, network;

@@ -61,6 +61,24 @@ bool IsReleaseDir(const fs::path& dir) {
   return fs::is_regular_file(dir / "kernel.img", ec) && fs::is_regular_file(dir / "boot.img", ec);
 }
 
+absl::StatusOr<std::map<std::string, std::string>> ParseReleasePins(
+    const std::vector<std::string>& pins) {
+  std::map<std::string, std::string> by_version;
+  for (const std::string& pin : pins) {
+    const size_t eq = pin.find('=');
+    const std::string hex = eq == std::string::npos ? "" : pin.substr(eq + 1);
+    const bool is_hex = hex.size() == 64 && std::all_of(hex.begin(), hex.end(), [](char c) {
+                          return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                        });
+    if (eq == 0 || !is_hex) {
+      return absl::InvalidArgumentError(
+          StrCat("--nanos-sha256 \"", pin, "\": expected VERSION=<64 lower-case hex digits>"));
+    }
+    by_version[pin.substr(0, eq)] = hex;
+  }
+  return by_version;
+}
+
 ReleaseStore::ReleaseStore(ReleaseStoreOptions options, std::unique_ptr<Downloader> downloader)
     : options_(std::move(options)), downloader_(std::move(downloader)) {}
 

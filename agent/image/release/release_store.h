@@ -42,6 +42,11 @@ struct ReleaseStoreOptions {
   std::map<std::string, std::string> sha256_by_version;
 };
 
+// The sha256 pins of --nanos-sha256 flags, "VERSION=HEX" each. InvalidArgument
+// naming the flag's value when one is malformed.
+[[nodiscard]] absl::StatusOr<std::map<std::string, std::string>> ParseReleasePins(
+    const std::vector<std::string>& pins);
+
 // Thread-safe; concurrent processes sharing cache_dir are serialized per version
 // by a lock file, so one version is downloaded once.
 class ReleaseStore {

@@ -179,5 +179,20 @@ TEST_F(ReleaseStoreTest, RejectsVersionsThatAreNotNames) {
   EXPECT_EQ(store.Get("../etc").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(ParseReleasePinsTest, TakesVersionEqualsHexAndNamesABadFlag) {
+  const std::string hex(64, 'a');
+  absl::StatusOr<std::map<std::string, std::string>> pins =
+      ParseReleasePins({"0.1.54=" + hex, "0.1.53=" + std::string(64, '0')});
+  ASSERT_TRUE(pins.ok()) << pins.status();
+  EXPECT_EQ(pins->at("0.1.54"), hex);
+  EXPECT_EQ(pins->size(), 2u);
+  for (const std::string& bad : {std::string("0.1.54"), "=" + hex, "0.1.54=" + hex.substr(1),
+                                 "0.1.54=" + std::string(64, 'A')}) {
+    absl::StatusOr<std::map<std::string, std::string>> parsed = ParseReleasePins({bad});
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(parsed.status().message().find("--nanos-sha256 \"" + bad + "\""), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace nanoplane::image
