@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_format.h"
 #include "common/strings.h"
 
 namespace nanoplane::cli {
@@ -74,6 +75,13 @@ std::string FormatBytes(int64_t bytes) {
   }
   if (bytes > 0 && bytes % kMi == 0) {
     return StrCat(bytes / kMi, "Mi");
+  }
+  // A host's memory is rarely a round number: one decimal is what a reader wants.
+  if (bytes >= kGi) {
+    return absl::StrFormat("%.1fGi", static_cast<double>(bytes) / kGi);
+  }
+  if (bytes >= kMi) {
+    return absl::StrFormat("%.1fMi", static_cast<double>(bytes) / kMi);
   }
   return StrCat(bytes);
 }

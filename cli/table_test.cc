@@ -26,6 +26,8 @@ TEST(FormatBytesTest, UsesBinaryUnits) {
   EXPECT_EQ(FormatBytes(256 << 20), "256Mi");
   EXPECT_EQ(FormatBytes(int64_t{8} << 30), "8Gi");
   EXPECT_EQ(FormatBytes(1000), "1000");
+  EXPECT_EQ(FormatBytes(25276514304), "23.5Gi");
+  EXPECT_EQ(FormatBytes((int64_t{3} << 20) + 1), "3.0Mi");
 }
 
 }  // namespace
