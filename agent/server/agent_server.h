@@ -18,6 +18,7 @@
 #include "agent/adapters/grpc_controller_link.h"
 #include "agent/app/agent.h"
 #include "agent/image/builder/image_builder.h"
+#include "common/file_lock.h"
 #include "common/http/http_endpoints.h"
 #include "common/metrics.h"
 
@@ -81,6 +82,7 @@ class AgentServer {
   // After OpenDriver and the link: Nanos images, the test guest or nothing.
   [[nodiscard]] absl::StatusOr<app::ImageBuildFn> MakeBuild(const AgentServerOptions& o);
 
+  std::unique_ptr<FileLock> state_dir_lock_;  // held while the server lives
   Accelerator accelerator_ = Accelerator::kTcg;
   MetricsRegistry metrics_;
   std::unique_ptr<VmDriver> driver_;
