@@ -6,6 +6,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 #include "common/files.h"
 #include "common/strings.h"
 
@@ -55,6 +57,19 @@ absl::StatusOr<FileLock> FileLock::TryAcquire(const std::string& path, const std
     // The lock holds without the pid; only the message of a rival suffers.
   }
   return FileLock(*fd);
+}
+
+absl::StatusOr<std::unique_ptr<FileLock>> FileLock::ForDirectory(const std::string& dir,
+                                                                 const std::string& lock_name,
+                                                                 const std::string& what) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  absl::StatusOr<FileLock> lock =
+      TryAcquire(StrCat(dir, "/", lock_name), StrCat("the ", what, " ", dir));
+  if (!lock.ok()) {
+    return lock.status();
+  }
+  return std::make_unique<FileLock>(*std::move(lock));
 }
 
 FileLock& FileLock::operator=(FileLock&& other) noexcept {

@@ -4,6 +4,7 @@
 // lifetime of the FileLock object. The kernel drops a lock when its holder
 // dies, even by kill -9, so a stale lock file never blocks anyone.
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -21,6 +22,11 @@ class FileLock {
   // otherwise ("/data is in use by another controller (pid 42)").
   [[nodiscard]] static absl::StatusOr<FileLock> TryAcquire(const std::string& path,
                                                            const std::string& what);
+
+  // TryAcquire of DIR/LOCK_NAME, creating DIR first: one process per
+  // directory. `what` names the directory's role ("state directory").
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<FileLock>> ForDirectory(
+      const std::string& dir, const std::string& lock_name, const std::string& what);
 
   FileLock(FileLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
   FileLock& operator=(FileLock&& other) noexcept;

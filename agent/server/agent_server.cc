@@ -1,7 +1,6 @@
 #include "agent/server/agent_server.h"
 
 #include <cstdlib>
-#include <filesystem>
 
 #include "agent/adapters/libvirt_vm_driver.h"
 #include "agent/app/host_facts.h"
@@ -82,13 +81,9 @@ absl::StatusOr<app::ImageBuildFn> AgentServer::MakeBuild(const AgentServerOption
 
 absl::StatusOr<std::unique_ptr<AgentServer>> AgentServer::Start(AgentServerOptions o) {
   std::unique_ptr<AgentServer> server(new AgentServer());
-  std::error_code ec;
-  std::filesystem::create_directories(o.state_dir, ec);
   // Two agents over one state directory would fight over its VMs and files.
-  NP_ASSIGN_OR_RETURN(FileLock lock,
-                      FileLock::TryAcquire(o.state_dir + "/agent.lock",
-                                           StrCat("the state directory ", o.state_dir)));
-  server->state_dir_lock_ = std::make_unique<FileLock>(std::move(lock));
+  NP_ASSIGN_OR_RETURN(server->state_dir_lock_,
+                      FileLock::ForDirectory(o.state_dir, "agent.lock", "state directory"));
   const app::HostFacts facts = app::ReadHostFacts();
   server->accelerator_ = DetectAccelerator(o.accel);
   app::Prober prober = app::RunProbe;

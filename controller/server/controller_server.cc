@@ -1,7 +1,5 @@
 #include "controller/server/controller_server.h"
 
-#include <filesystem>
-
 #include "common/file_lock.h"
 #include "common/log.h"
 #include "common/status.h"
@@ -15,13 +13,10 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::Start(
     return absl::InvalidArgumentError("the controller needs a data directory");
   }
   std::unique_ptr<ControllerServer> server(new ControllerServer());
-  std::error_code ec;
-  std::filesystem::create_directories(options.data_dir, ec);
   // Two controllers over one store would both assign every instance.
-  NP_ASSIGN_OR_RETURN(FileLock lock,
-                      FileLock::TryAcquire(options.data_dir + "/controller.lock",
-                                           StrCat("the data directory ", options.data_dir)));
-  server->data_dir_lock_ = std::make_unique<FileLock>(std::move(lock));
+  NP_ASSIGN_OR_RETURN(
+      server->data_dir_lock_,
+      FileLock::ForDirectory(options.data_dir, "controller.lock", "data directory"));
   NP_ASSIGN_OR_RETURN(server->store_, SqliteStore::Open({.data_dir = options.data_dir}));
   NP_ASSIGN_OR_RETURN(server->artifacts_, FsArtifactStore::Open(options.data_dir + "/artifacts"));
   NP_ASSIGN_OR_RETURN(server->hub_, GrpcAgentHub::Start({.address = options.agent_address,
