@@ -1,6 +1,7 @@
 #include "cli/up_command.h"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -28,7 +29,13 @@ struct UpFlags {
   agent::TestingFlags testing;
 };
 
+// Root's home is closed to others (0700), and QEMU, running as libvirt's
+// unprivileged user, must reach the VMs' disks under the data directory: root
+// gets the system location, as a system service would.
 std::string DefaultDataDir() {
+  if (geteuid() == 0) {
+    return "/var/lib/nanoplane";
+  }
   if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) {
     return StrCat(xdg, "/nanoplane");
   }
@@ -114,8 +121,9 @@ void RegisterUpCommand(CLI::App& app) {
   auto flags = std::make_shared<UpFlags>();
   auto* up = app.add_subcommand(
       "up", "Run the controller and a local agent in one process (embedded store, loopback only)");
-  up->add_option("--data-dir", flags->data_dir,
-                 "Store, images and logs (default ~/.local/share/nanoplane)");
+  up->add_option(
+      "--data-dir", flags->data_dir,
+      "Store, images and logs (default /var/lib/nanoplane as root, else ~/.local/share/nanoplane)");
   up->add_option("--api-address", flags->api_address, "The controller API")->capture_default_str();
   up->add_option(
       "--nanos-dir", flags->nanos_dir,

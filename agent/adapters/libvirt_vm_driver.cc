@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <random>
 
+#include "absl/strings/str_format.h"
 #include "agent/adapters/domain_metadata.h"
 #include "agent/adapters/domain_xml.h"
 #include "agent/adapters/exit_status.h"
@@ -64,6 +65,24 @@ fs::path Canonical(const std::string& path) {
   return ec ? fs::path(path) : canonical;
 }
 
+// QEMU runs as libvirt's unprivileged user: every directory above the state
+// directory must let others through, or QEMU cannot open the disks it is given
+// (libvirt then says only "Permission denied" about the emulator).
+absl::Status CheckReachableByQemu(const fs::path& state_dir) {
+  std::error_code ec;
+  for (fs::path dir = fs::weakly_canonical(state_dir, ec).parent_path();
+       !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
+    struct stat info {};
+    if (stat(dir.c_str(), &info) == 0 && (info.st_mode & S_IXOTH) == 0) {
+      return absl::FailedPreconditionError(StrCat(
+          "state directory ", state_dir.string(), ": QEMU runs as an unprivileged user and ",
+          "cannot enter ", dir.string(), " (mode ", absl::StrFormat("%04o", info.st_mode & 07777),
+          "); allow it (chmod o+x) or choose another state directory"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 std::shared_ptr<HostPortAllocator> DefaultPorts() {
   // A random starting point keeps agents that start together apart.
   std::random_device random;
@@ -95,6 +114,9 @@ absl::StatusOr<std::unique_ptr<LibvirtVmDriver>> LibvirtVmDriver::Open(Options o
   InitLibvirtEventLoop();
   std::unique_ptr<LibvirtVmDriver> driver(new LibvirtVmDriver(std::move(options)));
   NP_RETURN_IF_ERROR(MakeDirectory(driver->options_.state_dir));
+  if (driver->options_.uri == "qemu:///system") {
+    NP_RETURN_IF_ERROR(CheckReachableByQemu(driver->options_.state_dir));
+  }
   if (driver->options_.exit_status_wrapper) {
     driver->emulator_ = StrCat(driver->options_.state_dir, "/bin/nanoplane-qemu");
     NP_RETURN_IF_ERROR(MakeDirectory(fs::path(driver->emulator_).parent_path()));

@@ -332,5 +332,17 @@ TEST_F(LibvirtVmDriverTest, AnotherStateDirectorysDomainsAreInvisible) {
   fs::remove_all(other_dir, ec);
 }
 
+TEST_F(LibvirtVmDriverTest, AStateDirectoryQemuCannotReachIsRefusedWithTheReason) {
+  const std::string closed = StrCat(state_dir_, "-closed");
+  fs::create_directories(closed);
+  fs::permissions(closed, fs::perms::owner_all);
+  absl::StatusOr<std::unique_ptr<LibvirtVmDriver>> driver =
+      LibvirtVmDriver::Open({.state_dir = closed + "/vms"});
+  EXPECT_EQ(driver.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(driver.status().message()),
+              HasSubstr(StrCat("cannot enter ", closed, " (mode 0700)")));
+  fs::remove_all(closed);
+}
+
 }  // namespace
 }  // namespace nanoplane::agent
