@@ -16,6 +16,7 @@
 #include "common/strings.h"
 #include "common/testing/net_wait.h"
 #include "e2e/cluster.h"
+#include "e2e/libvirt.h"
 #include "gtest/gtest.h"
 
 namespace nanoplane::e2e {
@@ -30,28 +31,6 @@ using nanoplane::testing::WaitFor;
 // boot one VM at a time.
 constexpr absl::Duration kReadyTimeout = absl::Seconds(150);
 constexpr RolloutBounds kBounds{.replicas = 3, .max_surge = 1, .max_unavailable = 0};
-
-bool LibvirtAnswers() {
-  absl::StatusOr<CommandResult> result =
-      RunCommand({"virsh", "-c", "qemu:///system", "version"}, absl::Seconds(20));
-  return result.ok() && result->exit_code == 0;
-}
-
-// The domains whose name starts with `prefix`, running or not.
-std::vector<std::string> Domains(const std::string& prefix) {
-  std::vector<std::string> names;
-  absl::StatusOr<CommandResult> listed =
-      RunCommand({"virsh", "-c", "qemu:///system", "list", "--all", "--name"}, absl::Seconds(20));
-  if (!listed.ok()) {
-    return names;
-  }
-  for (std::string_view line : StrSplit(listed->output, '\n')) {
-    if (line.substr(0, prefix.size()) == prefix) {
-      names.emplace_back(line);
-    }
-  }
-  return names;
-}
 
 // What runs in the VMs: the Linux test guest, or (with NANOS_RELEASE_DIR) the
 // example web server as a Nanos unikernel.
@@ -161,10 +140,7 @@ class LibvirtWebTest : public ::testing::TestWithParam<bool> {
       up_->Kill9();
     }
     // Every domain this test made goes, whatever happened above.
-    for (const std::string& domain : Domains(name_ + "-")) {
-      (void)RunCommand({"virsh", "-c", "qemu:///system", "destroy", domain}, absl::Seconds(30));
-      (void)RunCommand({"virsh", "-c", "qemu:///system", "undefine", domain}, absl::Seconds(30));
-    }
+    RemoveDomains(name_ + "-");
     if (dir_.empty()) {
       return;
     }
