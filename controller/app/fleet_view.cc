@@ -185,16 +185,43 @@ FleetView::FleetView(std::vector<ports::HostSession> sessions,
                      const AssignedResources& assigned, absl::Time now, const FleetOptions& options)
     : FleetView(BaseOf(std::move(sessions), registry, options), assigned, now, options) {}
 
+namespace {
+
+// What a view measures per host on top of its base.
+struct HostState {
+  bool ready = true;
+  absl::Time not_ready_since = absl::InfinitePast();
+  core::Resources assigned;
+};
+
+// Whether `previous` is what measuring `base` with `state` gives. Compared by
+// value, not by the base's identity: every heartbeat (several per millisecond
+// with a thousand hosts) gives a new base with the same hosts.
+bool Matches(const core::Host& previous, const core::Host& base, const HostState& state) {
+  return previous.ready == state.ready && previous.not_ready_since == state.not_ready_since &&
+         previous.assigned == state.assigned && previous.allocatable == base.allocatable &&
+         previous.name == base.name && previous.labels == base.labels;
+}
+
+}  // namespace
+
 FleetView::FleetView(std::shared_ptr<const FleetBase> base, const AssignedResources& assigned,
-                     absl::Time now, const FleetOptions& options)
-    : base_(std::move(base)), hosts_(base_->hosts) {
+                     absl::Time now, const FleetOptions& options,
+                     std::shared_ptr<const std::vector<core::Host>> previous)
+    : base_(std::move(base)) {
+  const std::vector<core::Host>& hosts = base_->hosts;
+  std::vector<HostState> states(hosts.size());
   auto sum = assigned.begin();
-  for (size_t i = 0; i < hosts_.size(); ++i) {
-    core::Host& host = hosts_[i];
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    const core::Host& host = hosts[i];
+    HostState& state = states[i];
+    state.ready = host.ready;
+    state.not_ready_since = host.not_ready_since;
+    state.assigned = host.assigned;
     if (const ports::HostSession* session = base_->host_sessions[i]; session != nullptr) {
-      host.ready = SessionReady(*session, now, options.host_grace_period);
-      if (!host.ready) {
-        host.not_ready_since = session->last_seen + options.host_grace_period;
+      state.ready = SessionReady(*session, now, options.host_grace_period);
+      if (!state.ready) {
+        state.not_ready_since = session->last_seen + options.host_grace_period;
       }
     }
     // Both sorted by name: a merge rather than a lookup per host.
@@ -202,9 +229,25 @@ FleetView::FleetView(std::shared_ptr<const FleetBase> base, const AssignedResour
       ++sum;
     }
     if (sum != assigned.end() && sum->first == host.name) {
-      host.assigned = sum->second;
+      state.assigned = sum->second;
     }
   }
+  bool same = previous != nullptr && previous->size() == hosts.size();
+  for (size_t i = 0; same && i < hosts.size(); ++i) {
+    same = Matches((*previous)[i], hosts[i], states[i]);
+  }
+  if (same) {
+    hosts_ = std::move(previous);
+    return;
+  }
+  auto measured = std::make_shared<std::vector<core::Host>>(hosts);
+  for (size_t i = 0; i < measured->size(); ++i) {
+    core::Host& host = (*measured)[i];
+    host.ready = states[i].ready;
+    host.not_ready_since = states[i].not_ready_since;
+    host.assigned = states[i].assigned;
+  }
+  hosts_ = std::move(measured);
 }
 
 const ports::HostSession* FleetView::Session(const std::string& host) const {
@@ -264,23 +307,32 @@ void FillFromReport(const ParsedReport& parsed, core::Instance& out) {
 
 }  // namespace
 
-core::InstancePhase MergedPhase(const AssignedInstance& assigned, const ports::HostSession* session,
-                                const agent::v1::InstanceReport* report, bool expected) {
+namespace {
+
+core::InstancePhase PhaseOf(bool stop_requested, int64_t generation,
+                            const ports::HostSession* session,
+                            const agent::v1::InstanceReport* report, bool expected) {
   if (report != nullptr) {
     return PhaseFromReport(report->phase());
   }
   // Whether the agent has applied the assignment that settles this instance:
   // only then does its absence from the report mean anything.
-  bool settled = session != nullptr && assigned.generation > 0 &&
-                 session->applied_generation >= assigned.generation;
-  bool adopted_unsent = session != nullptr && assigned.generation == 0 && !assigned.stop_requested;
-  if (assigned.stop_requested && settled) {
+  bool settled = session != nullptr && generation > 0 && session->applied_generation >= generation;
+  bool adopted_unsent = session != nullptr && generation == 0 && !stop_requested;
+  if (stop_requested && settled) {
     return core::InstancePhase::kSucceeded;
   }
-  if (!assigned.stop_requested && (settled || adopted_unsent) && !expected) {
+  if (!stop_requested && (settled || adopted_unsent) && !expected) {
     return core::InstancePhase::kFailed;
   }
   return core::InstancePhase::kPending;
+}
+
+}  // namespace
+
+core::InstancePhase MergedPhase(const AssignedInstance& assigned, const ports::HostSession* session,
+                                const agent::v1::InstanceReport* report, bool expected) {
+  return PhaseOf(assigned.stop_requested, assigned.generation, session, report, expected);
 }
 
 core::Instance MergeInstance(const AssignedInstance& assigned, const ports::HostSession* session,
@@ -292,18 +344,28 @@ core::Instance MergeInstance(const AssignedInstance& assigned, const ports::Host
   return MergeParsed(assigned, session, &parsed, expected);
 }
 
+AssignedCopy AssignedCopy::Of(const AssignedInstance& assigned) {
+  return AssignedCopy{.instance = {.name = assigned.name(),
+                                   .host = assigned.host,
+                                   .revision_hash = assigned.assignment.identity().spec_hash(),
+                                   .created_time = assigned.created_time,
+                                   .stop_requested = assigned.stop_requested},
+                      .generation = assigned.generation};
+}
+
 core::Instance MergeParsed(const AssignedInstance& assigned, const ports::HostSession* session,
                            const ParsedReport* report, bool expected) {
-  core::Instance out{.name = assigned.name(),
-                     .host = assigned.host,
-                     .revision_hash = assigned.assignment.identity().spec_hash(),
-                     .created_time = assigned.created_time,
-                     .stop_requested = assigned.stop_requested};
+  return MergeCopy(AssignedCopy::Of(assigned), session, report, expected);
+}
+
+core::Instance MergeCopy(AssignedCopy assigned, const ports::HostSession* session,
+                         const ParsedReport* report, bool expected) {
+  core::Instance out = std::move(assigned.instance);
   if (report != nullptr) {
     FillFromReport(*report, out);
     return out;
   }
-  out.phase = MergedPhase(assigned, session, nullptr, expected);
+  out.phase = PhaseOf(out.stop_requested, assigned.generation, session, nullptr, expected);
   if (out.phase == core::InstancePhase::kFailed) {
     out.message = "assigned, but its agent does not report it";
   }

@@ -116,12 +116,15 @@ class FleetView {
             const std::vector<ports::HostRecord>& registry, const AssignedResources& assigned,
             absl::Time now, const FleetOptions& options);
   FleetView(std::shared_ptr<const FleetBase> base, const AssignedResources& assigned,
-            absl::Time now, const FleetOptions& options);
+            absl::Time now, const FleetOptions& options,
+            std::shared_ptr<const std::vector<core::Host>> previous = nullptr);
 
   // Sorted by name.
-  const std::vector<core::Host>& hosts() const { return hosts_; }
-  // Moves hosts() out (the view stays usable for everything else).
-  std::vector<core::Host> TakeHosts() { return std::move(hosts_); }
+  const std::vector<core::Host>& hosts() const { return *hosts_; }
+  // hosts(), immutable, to share with passes and with the next view: a view
+  // given the previous one's hosts shares them when every host measures the
+  // same, rather than copying the fleet's hosts again.
+  const std::shared_ptr<const std::vector<core::Host>>& SharedHosts() const { return hosts_; }
   // Null when the host never said hello to this controller.
   const ports::HostSession* Session(const std::string& host) const;
   // The host's last report of the instance; null when it does not report it.
@@ -132,7 +135,7 @@ class FleetView {
 
  private:
   std::shared_ptr<const FleetBase> base_;
-  std::vector<core::Host> hosts_;
+  std::shared_ptr<const std::vector<core::Host>> hosts_;
 };
 
 // The instance as the core sees it: the assignment joined with its agent's
@@ -146,6 +149,18 @@ core::Instance MergeInstance(const AssignedInstance& assigned, const ports::Host
 // The same over a report parsed beforehand.
 core::Instance MergeParsed(const AssignedInstance& assigned, const ports::HostSession* session,
                            const ParsedReport* report, bool expected);
+
+// What merging reads of an assigned instance, copied out of the table under
+// its lock: the core's fields plus the generation, without the identity proto
+// and key that copying an AssignedInstance would allocate as well.
+struct AssignedCopy {
+  core::Instance instance;  // name, host, revision_hash, created_time, stop_requested
+  int64_t generation = 0;
+  static AssignedCopy Of(const AssignedInstance& assigned);
+};
+// MergeParsed over such a copy, which it completes.
+core::Instance MergeCopy(AssignedCopy assigned, const ports::HostSession* session,
+                         const ParsedReport* report, bool expected);
 
 // MergeInstance(...).phase, without building the instance.
 core::InstancePhase MergedPhase(const AssignedInstance& assigned, const ports::HostSession* session,

@@ -104,6 +104,43 @@ TEST(FleetViewTest, TheCacheKeepsSessionsTheHubDidNotReplace) {
   EXPECT_TRUE(reported.empty()) << "h2 no longer reports web-1";
 }
 
+TEST(FleetViewTest, ANextViewSharesTheHostsWhileNothingMeasuredChanged) {
+  auto h1 = std::make_shared<const ports::HostSession>(Session("h1", false, kNow));
+  auto h2 = std::make_shared<const ports::HostSession>(Session("h2", true, kNow));
+  FleetCache cache;
+  auto registry = std::make_shared<const std::vector<ports::HostRecord>>();
+  FleetOptions options{.host_grace_period = absl::Seconds(40)};
+  std::shared_ptr<const FleetBase> base = cache.Update({h1, h2}, registry, options);
+  AssignedResources assigned = {{"h2", {.cpus = 1}}};
+  FleetView first(base, assigned, kNow, options);
+  FleetView same(base, assigned, kNow + absl::Seconds(1), options, first.SharedHosts());
+  EXPECT_EQ(same.SharedHosts(), first.SharedHosts()) << "h1 is still within its grace period";
+
+  FleetView late(base, assigned, kNow + absl::Seconds(41), options, same.SharedHosts());
+  EXPECT_NE(late.SharedHosts(), first.SharedHosts()) << "h1 became NotReady";
+  EXPECT_FALSE(late.hosts()[0].ready);
+  EXPECT_EQ(late.hosts()[0].not_ready_since, kNow + absl::Seconds(40));
+  EXPECT_TRUE(first.hosts()[0].ready) << "the shared vector is never changed";
+
+  FleetView started(base, {{"h2", {.cpus = 2}}}, kNow, options, first.SharedHosts());
+  EXPECT_NE(started.SharedHosts(), first.SharedHosts());
+  EXPECT_EQ(started.hosts()[1].assigned.cpus, 2);
+
+  std::shared_ptr<const FleetBase> other =
+      cache.Update({h1, std::make_shared<const ports::HostSession>(*h2)}, registry, options);
+  ASSERT_NE(other, base);
+  FleetView heartbeat(other, assigned, kNow, options, first.SharedHosts());
+  EXPECT_EQ(heartbeat.SharedHosts(), first.SharedHosts()) << "a new base, the same hosts";
+
+  ports::HostSession relabelled = *h2;
+  (*relabelled.hello.mutable_labels())["zone"] = "b";
+  std::shared_ptr<const FleetBase> third =
+      cache.Update({h1, std::make_shared<const ports::HostSession>(relabelled)}, registry, options);
+  FleetView changed(third, assigned, kNow, options, first.SharedHosts());
+  EXPECT_NE(changed.SharedHosts(), first.SharedHosts());
+  EXPECT_EQ(changed.hosts()[1].labels.at("zone"), "b");
+}
+
 TEST(MergeInstanceTest, ReportedFieldsComeFromTheAgent) {
   agent::v1::InstanceReport report;
   report.set_phase(v1alpha1::RUNNING);

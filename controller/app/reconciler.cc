@@ -66,8 +66,16 @@ FleetView Reconciler::MeasureFleet() const {
     registry = registry_;
     fleet.started = started_;
   }
-  return FleetView(fleet_.Update(hub_.SharedHosts(), std::move(registry), fleet),
-                   *table_.AssignedByHost(), options_.now(), fleet);
+  std::shared_ptr<const std::vector<core::Host>> previous;
+  {
+    absl::MutexLock lock(&hosts_mu_);
+    previous = last_hosts_;
+  }
+  FleetView view(fleet_.Update(hub_.SharedHosts(), std::move(registry), fleet),
+                 *table_.AssignedByHost(), options_.now(), fleet, previous);
+  absl::MutexLock lock(&hosts_mu_);
+  last_hosts_ = view.SharedHosts();
+  return view;
 }
 
 absl::StatusOr<std::optional<v1alpha1::Unikernel>> Reconciler::ReadObject(
@@ -107,17 +115,24 @@ absl::StatusOr<core::ReconcileInput> Reconciler::MeasureInput(
     input.revisions.push_back(FromRecord(record));
   }
   FleetView fleet = MeasureFleet();
-  input.hosts = fleet.TakeHosts();
-  // Copied out (cheap: the template stays shared) rather than merged under the
+  input.hosts = core::HostList(fleet.SharedHosts());
+  // Only the fields merging reads are copied out, and merged outside the
   // table's lock, which every worker's pass needs.
-  for (const AssignedInstance& assigned : table_.ForKey(key)) {
-    const ParsedReport* report = fleet.Parsed(assigned.host, assigned.name());
+  std::vector<AssignedCopy> assigned;
+  table_.VisitKey(key, [&](const AssignedInstance& instance) {
+    assigned.push_back(AssignedCopy::Of(instance));
+  });
+  input.instances.reserve(assigned.size());
+  for (AssignedCopy& copy : assigned) {
+    const std::string& name = copy.instance.name;
+    const std::string& host = copy.instance.host;
+    const ParsedReport* report = fleet.Parsed(host, name);
     if (report != nullptr) {
-      expectations_.Observed(assigned.name());
+      expectations_.Observed(name);
     }
-    bool expected = expectations_.Pending(assigned.name(), input.now);
-    input.instances.push_back(
-        MergeParsed(assigned, fleet.Session(assigned.host), report, expected));
+    bool expected = expectations_.Pending(name, input.now);
+    const ports::HostSession* session = fleet.Session(host);
+    input.instances.push_back(MergeCopy(std::move(copy), session, report, expected));
   }
   // Only the names a new instance of this Unikernel could collide with: the
   // fleet's names would cost a copy of the whole fleet per pass.

@@ -92,6 +92,11 @@ class Reconciler {
   const ReconcilerOptions options_;
   Expectations expectations_;
   mutable FleetCache fleet_;
+  // The hosts the last view measured: while the fleet does not change, every
+  // pass shares one vector (a thousand hosts copied per pass were most of an
+  // idle pass's cost).
+  mutable absl::Mutex hosts_mu_;
+  mutable std::shared_ptr<const std::vector<core::Host>> last_hosts_ ABSL_GUARDED_BY(hosts_mu_);
   absl::Mutex desired_mu_;
   // key -> (resourceVersion, its conversion)
   std::map<ports::ObjectKey, std::pair<std::string, core::DesiredUnikernel>> desired_

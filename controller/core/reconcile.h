@@ -9,6 +9,8 @@
 // then reconciles again: after its own writes, on reports and watches, and at
 // `requeue_after`. Once the world matches the spec the plan is empty.
 
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -20,12 +22,50 @@
 
 namespace nanoplane::controller::core {
 
+// Every registered host, as one immutable vector that passes share: the app
+// builds it once per change of the fleet (sessions, assignments, readiness)
+// rather than copying a thousand hosts into each pass. Still plain data: it
+// compares by value, and writing through it (tests, the simulated world)
+// copies first, so a shared vector is never changed under another reader.
+class HostList {
+ public:
+  HostList() = default;
+  HostList(std::vector<Host> hosts)  // NOLINT: implicit, as the vector it replaces
+      : hosts_(std::make_shared<std::vector<Host>>(std::move(hosts))), writable_(true) {}
+  HostList(std::initializer_list<Host> hosts) : HostList(std::vector<Host>(hosts)) {}
+  explicit HostList(std::shared_ptr<const std::vector<Host>> shared) : hosts_(std::move(shared)) {}
+
+  const std::vector<Host>& get() const { return hosts_ != nullptr ? *hosts_ : Empty(); }
+  operator const std::vector<Host>&() const { return get(); }  // NOLINT: reads as the vector
+  size_t size() const { return get().size(); }
+  bool empty() const { return get().empty(); }
+  std::vector<Host>::const_iterator begin() const { return get().begin(); }
+  std::vector<Host>::const_iterator end() const { return get().end(); }
+  const Host& operator[](size_t i) const { return get()[i]; }
+  // Copy-on-write access; the reference is valid until this list is copied.
+  // A non-const list's begin() and [] take this path and copy a shared
+  // vector: read through a const list (the core takes its input by const&).
+  std::vector<Host>& Mutable();
+  std::vector<Host>::iterator begin() { return Mutable().begin(); }
+  std::vector<Host>::iterator end() { return Mutable().end(); }
+  Host& operator[](size_t i) { return Mutable()[i]; }
+
+  bool operator==(const HostList& other) const {
+    return hosts_ == other.hosts_ || get() == other.get();
+  }
+
+ private:
+  static const std::vector<Host>& Empty();
+  std::shared_ptr<const std::vector<Host>> hosts_;
+  bool writable_ = false;  // hosts_ was created here, not const
+};
+
 struct ReconcileInput {
   // nullopt when the Unikernel no longer exists at all: whatever of it remains
   // is stopped and forgotten, and its history deleted.
   std::optional<DesiredUnikernel> desired;
   std::vector<Instance> instances;  // of this Unikernel, fleet-wide
-  std::vector<Host> hosts;          // every registered host
+  HostList hosts;                   // every registered host
   std::vector<Revision> revisions;  // this Unikernel's history
   // Every instance name in use fleet-wide; names without this Unikernel's
   // InstanceNamePrefix may be left out (no new name can equal them).

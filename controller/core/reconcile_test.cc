@@ -307,5 +307,23 @@ TEST(ReconcileTest, NamesAreUniqueFleetWideAndWithinAPass) {
   EXPECT_EQ(starts, 30);
 }
 
+TEST(HostListTest, SharesAVectorAndCopiesBeforeAWrite) {
+  auto shared =
+      std::make_shared<const std::vector<Host>>(std::vector<Host>{MakeHost("h1"), MakeHost("h2")});
+  HostList list(shared);
+  EXPECT_EQ(&list.get(), shared.get()) << "no copy to read";
+  HostList copy = list;
+  copy[1].ready = false;
+  EXPECT_TRUE((*shared)[1].ready) << "the shared vector is never written";
+  EXPECT_FALSE(copy[1].ready);
+  EXPECT_NE(copy, list);
+  HostList owned = std::vector<Host>{MakeHost("h1"), MakeHost("h2")};
+  EXPECT_EQ(owned, list) << "compares by value";
+  const std::vector<Host>* before = &owned.get();
+  owned[0].ready = false;
+  EXPECT_EQ(&owned.get(), before) << "its own vector, not shared: written in place";
+  EXPECT_TRUE(HostList().empty());
+}
+
 }  // namespace
 }  // namespace nanoplane::controller::core
