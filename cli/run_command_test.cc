@@ -26,7 +26,7 @@
 namespace nanoplane::cli {
 namespace {
 
-using ::nanoplane::testing::HttpGet;
+using ::nanoplane::test_support::HttpGet;
 
 namespace fs = std::filesystem;
 using agent::RunCommand;

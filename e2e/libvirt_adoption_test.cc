@@ -21,9 +21,9 @@ namespace nanoplane::e2e {
 namespace {
 
 namespace fs = std::filesystem;
-using nanoplane::testing::FreePort;
-using nanoplane::testing::HttpGet;
-using nanoplane::testing::WaitFor;
+using nanoplane::test_support::FreePort;
+using nanoplane::test_support::HttpGet;
+using nanoplane::test_support::WaitFor;
 
 constexpr absl::Duration kReadyTimeout = absl::Seconds(150);
 

@@ -23,9 +23,9 @@ namespace nanoplane::e2e {
 namespace {
 
 namespace fs = std::filesystem;
-using nanoplane::testing::FreePort;
-using nanoplane::testing::HttpGet;
-using nanoplane::testing::WaitFor;
+using nanoplane::test_support::FreePort;
+using nanoplane::test_support::HttpGet;
+using nanoplane::test_support::WaitFor;
 
 // Under TCG on 2 cores a test guest takes 3 to 8 s to answer; rollouts here
 // boot one VM at a time.

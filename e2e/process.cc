@@ -99,7 +99,7 @@ void Process::Kill9() {
 int Process::Terminate(absl::Duration timeout) {
   if (Running()) {
     kill(pid_, SIGTERM);
-    if (!testing::WaitFor([&] { return !Running(); }, timeout, absl::Milliseconds(10))) {
+    if (!test_support::WaitFor([&] { return !Running(); }, timeout, absl::Milliseconds(10))) {
       Kill9();
     }
   }
@@ -115,7 +115,7 @@ std::string Process::Output() const {
 
 absl::StatusOr<std::string> Process::WaitForOutput(std::string_view text, absl::Duration timeout) {
   std::string line;
-  const bool found = testing::WaitFor(
+  const bool found = test_support::WaitFor(
       [&] {
         std::istringstream output(Output());
         while (std::getline(output, line)) {
@@ -146,7 +146,7 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   if (!process.ok()) {
     return process.status();
   }
-  testing::WaitFor([&] { return !(*process)->Running(); }, timeout, absl::Milliseconds(2));
+  test_support::WaitFor([&] { return !(*process)->Running(); }, timeout, absl::Milliseconds(2));
   (*process)->Kill9();  // no-op when it has exited
   CommandResult result{.exit_code = (*process)->Terminate(), .output = (*process)->Output()};
   std::error_code ec;

@@ -22,8 +22,8 @@ namespace nanoplane::e2e {
 namespace {
 
 namespace fs = std::filesystem;
-using nanoplane::testing::FreePort;
-using nanoplane::testing::WaitFor;
+using nanoplane::test_support::FreePort;
+using nanoplane::test_support::WaitFor;
 
 // A fleet size and its Unikernel's rollout limits.
 struct Fleet {

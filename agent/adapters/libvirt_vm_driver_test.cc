@@ -28,8 +28,8 @@
 namespace nanoplane::agent {
 namespace {
 
-using ::nanoplane::testing::HttpGet;
-using ::nanoplane::testing::WaitFor;
+using ::nanoplane::test_support::HttpGet;
+using ::nanoplane::test_support::WaitFor;
 
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;

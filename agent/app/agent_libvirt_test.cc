@@ -30,7 +30,7 @@
 namespace nanoplane::agent::app {
 namespace {
 
-using ::nanoplane::testing::HttpGet;
+using ::nanoplane::test_support::HttpGet;
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
@@ -46,7 +46,7 @@ bool LibvirtAnswers() {
 // Polls until `done` holds, by default as long as a guest may take to boot.
 template <typename Pred>
 bool WaitFor(Pred done, absl::Duration timeout = kTimeout) {
-  return ::nanoplane::testing::WaitFor(done, timeout);
+  return ::nanoplane::test_support::WaitFor(done, timeout);
 }
 
 class AgentLibvirtTest : public ::testing::Test {

@@ -5,7 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-namespace nanoplane::testing {
+namespace nanoplane::test_support {
 namespace {
 
 sockaddr_in Loopback(int port) {
@@ -58,4 +58,4 @@ std::string HttpGet(int port, std::string_view path, absl::Duration timeout) {
   return response;
 }
 
-}  // namespace nanoplane::testing
+}  // namespace nanoplane::test_support

@@ -2,7 +2,8 @@
 
 // Helpers tests keep rewriting: a free loopback port, one plain HTTP GET, and
 // a polling wait. For tests only (np_test_support); no gtest dependency, so
-// test libraries can use them too.
+// test libraries can use them too. The namespace is not `testing`: inside
+// nanoplane, that name would hide GoogleTest's.
 
 #include <string>
 #include <string_view>
@@ -10,7 +11,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
-namespace nanoplane::testing {
+namespace nanoplane::test_support {
 
 // A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then
 // closed): for a process that must be told its port, e.g. to be restarted on
@@ -36,4 +37,4 @@ bool WaitFor(Pred done, absl::Duration timeout, absl::Duration poll = absl::Mill
   return done();
 }
 
-}  // namespace nanoplane::testing
+}  // namespace nanoplane::test_support

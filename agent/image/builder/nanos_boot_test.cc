@@ -26,8 +26,8 @@
 namespace nanoplane::image {
 namespace {
 
-using ::nanoplane::testing::FreePort;
-using ::nanoplane::testing::HttpGet;
+using ::nanoplane::test_support::FreePort;
+using ::nanoplane::test_support::HttpGet;
 
 namespace fs = std::filesystem;
 

@@ -18,7 +18,7 @@
 namespace nanoplane::image {
 namespace {
 
-using ::nanoplane::testing::FreePort;
+using ::nanoplane::test_support::FreePort;
 
 namespace fs = std::filesystem;
 using web::http::experimental::listener::http_listener;
