@@ -31,7 +31,8 @@ using namespace nanoplane::image;
 double Millis(const std::function<void()>& work) {
   auto start = std::chrono::steady_clock::now();
   work();
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
 }
 
 double Median(std::vector<double> values) {
@@ -53,15 +54,16 @@ double TimeMkfs(const std::string& mkfs, const NanosRelease& release, const Buil
   }
   for (auto& [path, entry] : plan->root) {
     if (entry.kind == PlannedEntry::Kind::kFile && entry.host_path.empty()) {
-      entry.host_path = (work / ("inline-" + std::to_string(std::hash<std::string>{}(path)))).string();
+      entry.host_path =
+          (work / ("inline-" + std::to_string(std::hash<std::string>{}(path)))).string();
       std::ofstream(entry.host_path) << entry.content;
     }
   }
   fs::path manifest = work / "manifest";
   std::ofstream(manifest) << ManifestText(*plan) << "\n";
-  std::string command = mkfs + " -b " + release.boot().string() + " -k " + release.kernel().string() +
-                        " " + (work / "mkfs.img").string() + " < " + manifest.string() +
-                        " > /dev/null";
+  std::string command = mkfs + " -b " + release.boot().string() + " -k " +
+                        release.kernel().string() + " " + (work / "mkfs.img").string() + " < " +
+                        manifest.string() + " > /dev/null";
   return Millis([&] {
     if (std::system(command.c_str()) != 0) {
       std::fprintf(stderr, "mkfs failed: %s\n", command.c_str());
@@ -137,15 +139,19 @@ int main(int argc, char** argv) {
 
   // A static hello: busybox-static when installed, else any static binary we can find.
   std::string hello = fs::exists("/bin/busybox") ? "/bin/busybox" : "/usr/bin/true";
-  BuildRequest static_request{.program = "/hello", .program_source = hello, .args = {"echo", "hi"},
+  BuildRequest static_request{.program = "/hello",
+                              .program_source = hello,
+                              .args = {"echo", "hi"},
                               .nanos_version = "0.1.54"};
   auto python = PackageFromHost({.program = "/usr/bin/python3", .dirs = {"/usr/lib/python3.11"}},
                                 (work / "packages").string());
   if (!python.ok()) {
     Die(python.status());
   }
-  BuildRequest python_request{.program = "/usr/bin/python3", .args = {"-c", "print(1)"},
-                              .packages = {*python}, .nanos_version = "0.1.54"};
+  BuildRequest python_request{.program = "/usr/bin/python3",
+                              .args = {"-c", "print(1)"},
+                              .packages = {*python},
+                              .nanos_version = "0.1.54"};
 
   std::vector<Row> rows = {Measure("hello", static_request, releases, work, runs),
                            Measure("python", python_request, releases, work, runs)};

@@ -18,7 +18,7 @@ struct ImageToolOptions {
   std::string nanos_dir;                  // --nanos-dir, else NANOS_RELEASE_DIR
   std::vector<std::string> nanos_sha256;  // VERSION=HEX
   std::string release_url = image::kDefaultReleaseUrl;
-  std::string cache_dir;                  // default ~/.cache/nanoplane
+  std::string cache_dir;  // default ~/.cache/nanoplane
 };
 
 // Adds --nanos-dir, --nanos-sha256, --nanos-url and --cache-dir to `command`.

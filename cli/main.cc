@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> validate_paths;
   std::string validate_output = "summary";
-  auto* validate = app.add_subcommand("validate", "Check Unikernel manifests (files or directories)");
+  auto* validate =
+      app.add_subcommand("validate", "Check Unikernel manifests (files or directories)");
   validate->add_option("paths", validate_paths, "Manifest files or directories")->required();
   validate->add_option("-o,--output", validate_output, "summary, yaml or json (defaulted objects)")
       ->check(CLI::IsMember({"summary", "yaml", "json"}));

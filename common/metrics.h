@@ -47,7 +47,8 @@ class Histogram {
 
  private:
   friend class MetricsRegistry;
-  explicit Histogram(MetricsRegistry& registry, size_t index) : registry_(registry), index_(index) {}
+  explicit Histogram(MetricsRegistry& registry, size_t index)
+      : registry_(registry), index_(index) {}
   MetricsRegistry& registry_;
   size_t index_;
 };

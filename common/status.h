@@ -14,12 +14,12 @@
 #define NP_STATUS_CONCAT_(a, b) NP_STATUS_CONCAT_INNER_(a, b)
 
 // Returns from the current function when `expr` (an absl::Status) is not OK.
-#define NP_RETURN_IF_ERROR(expr)                  \
-  do {                                            \
-    ::absl::Status np_status_ = (expr);           \
-    if (!np_status_.ok()) {                       \
-      return np_status_;                          \
-    }                                             \
+#define NP_RETURN_IF_ERROR(expr)        \
+  do {                                  \
+    ::absl::Status np_status_ = (expr); \
+    if (!np_status_.ok()) {             \
+      return np_status_;                \
+    }                                   \
   } while (false)
 
 // `NP_ASSIGN_OR_RETURN(auto x, F());` binds the value of an absl::StatusOr or
@@ -35,11 +35,11 @@
   lhs = std::move(tmp).value()
 
 // For programmer errors only, never for external input.
-#define NP_CHECK(cond)                                                            \
-  do {                                                                            \
-    if (!(cond)) {                                                                \
-      ::nanoplane::CheckFailed(__FILE__, __LINE__, #cond);                        \
-    }                                                                             \
+#define NP_CHECK(cond)                                     \
+  do {                                                     \
+    if (!(cond)) {                                         \
+      ::nanoplane::CheckFailed(__FILE__, __LINE__, #cond); \
+    }                                                      \
   } while (false)
 
 namespace nanoplane {

@@ -27,8 +27,7 @@ inline void Append(std::string& out, char c) { out.push_back(c); }
 inline void Append(std::string& out, bool value) { out.append(value ? "true" : "false"); }
 
 template <std::integral T>
-  requires(!std::same_as<T, char> && !std::same_as<T, bool>)
-void Append(std::string& out, T value) {
+requires(!std::same_as<T, char> && !std::same_as<T, bool>) void Append(std::string& out, T value) {
   char buffer[24];
   auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
   out.append(buffer, result.ptr);

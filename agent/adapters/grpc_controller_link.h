@@ -19,9 +19,9 @@
 namespace nanoplane::agent {
 
 struct GrpcControllerLinkOptions {
-  std::string address;     // host:port of the controller's agent hub
-  std::string ca_file;     // when set: TLS, trusting this CA
-  std::string cert_file;   // with key_file: a client certificate
+  std::string address;    // host:port of the controller's agent hub
+  std::string ca_file;    // when set: TLS, trusting this CA
+  std::string cert_file;  // with key_file: a client certificate
   std::string key_file;
   std::chrono::milliseconds initial_backoff{500};
   std::chrono::milliseconds max_backoff{30'000};

@@ -17,7 +17,6 @@ std::vector<std::string> MacAddresses(std::string_view domain_xml);
 
 // The IPv4 address of the first complete entry of /proc/net/arp's `table`
 // whose hardware address is one of `macs`; empty when there is none.
-std::string Ipv4ForMac(std::string_view table,
-                       const std::vector<std::string> &macs);
+std::string Ipv4ForMac(std::string_view table, const std::vector<std::string>& macs);
 
-} // namespace nanoplane::agent
+}  // namespace nanoplane::agent

@@ -37,7 +37,7 @@ namespace nanoplane::agent {
 struct DomainMetadata;
 
 class LibvirtVmDriver final : public VmDriver {
-public:
+ public:
   struct Options {
     std::string uri = "qemu:///system";
     std::string state_dir = "/var/lib/nanoplane/vms";
@@ -46,9 +46,8 @@ public:
     // Run QEMU through the exit-status wrapper (exit_status.h); without it
     // guest exit codes are not reported.
     bool exit_status_wrapper = true;
-    std::string domain_log_dir =
-        "/var/log/libvirt/qemu";               // libvirt's per-domain logs
-    std::string pid_dir = "/run/libvirt/qemu"; // QEMU pid files: start times
+    std::string domain_log_dir = "/var/log/libvirt/qemu";  // libvirt's per-domain logs
+    std::string pid_dir = "/run/libvirt/qemu";             // QEMU pid files: start times
     // Shared by drivers in one process; null: the driver makes its own over
     // 30000-32767.
     std::shared_ptr<HostPortAllocator> ports;
@@ -56,56 +55,47 @@ public:
 
   // Connects and reserves the host ports of existing nanoplane domains.
   // Unavailable when libvirt cannot be reached.
-  [[nodiscard]] static absl::StatusOr<std::unique_ptr<LibvirtVmDriver>>
-  Open(Options options);
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<LibvirtVmDriver>> Open(Options options);
   ~LibvirtVmDriver() override;
 
   // ports::VmDriver
-  [[nodiscard]] absl::StatusOr<VmInfo> Create(const VmSpec &spec) override;
-  [[nodiscard]] absl::Status Stop(std::string_view name,
-                                  absl::Duration timeout) override;
+  [[nodiscard]] absl::StatusOr<VmInfo> Create(const VmSpec& spec) override;
+  [[nodiscard]] absl::Status Stop(std::string_view name, absl::Duration timeout) override;
   [[nodiscard]] absl::Status Destroy(std::string_view name) override;
-  [[nodiscard]] absl::Status Delete(std::string_view name,
-                                    const DeleteOptions &options) override;
+  [[nodiscard]] absl::Status Delete(std::string_view name, const DeleteOptions& options) override;
   [[nodiscard]] absl::StatusOr<std::vector<VmInfo>> List() override;
   [[nodiscard]] absl::StatusOr<VmInfo> Get(std::string_view name) override;
   [[nodiscard]] absl::Status Watch(VmEventCallback callback) override;
 
-private:
+ private:
   explicit LibvirtVmDriver(Options options);
 
   // The live connection, reopened (and events resubscribed) when it died.
   [[nodiscard]] absl::StatusOr<ConnectHandle> Connection();
   // Our domain named `name`: NotFound when absent or not nanoplane's.
-  [[nodiscard]] absl::StatusOr<std::pair<DomainHandle, DomainMetadata>>
-  Lookup(std::string_view name);
-  [[nodiscard]] absl::StatusOr<VmInfo> Describe(virDomainPtr domain,
-                                                const DomainMetadata &md);
-  [[nodiscard]] absl::Status
-  ReservePorts(const std::vector<PortBinding> &ports);
-  void ReleasePorts(const std::vector<PortBinding> &ports);
-  [[nodiscard]] absl::StatusOr<std::vector<PortBinding>>
-  AllocatePorts(const VmSpec &spec);
-  [[nodiscard]] absl::StatusOr<std::string> PrepareExisting(const VmSpec &spec);
-  [[nodiscard]] absl::StatusOr<std::string> PrepareDisk(const VmSpec &spec,
-                                                        const std::string &dir);
-  [[nodiscard]] absl::Status DefineAndStart(const VmSpec &spec,
-                                            const std::string &xml);
-  std::optional<VmEvent> Resolve(const RawDomainEvent &raw);
-  void Remember(const std::string &name, bool ours);
+  [[nodiscard]] absl::StatusOr<std::pair<DomainHandle, DomainMetadata>> Lookup(
+      std::string_view name);
+  [[nodiscard]] absl::StatusOr<VmInfo> Describe(virDomainPtr domain, const DomainMetadata& md);
+  [[nodiscard]] absl::Status ReservePorts(const std::vector<PortBinding>& ports);
+  void ReleasePorts(const std::vector<PortBinding>& ports);
+  [[nodiscard]] absl::StatusOr<std::vector<PortBinding>> AllocatePorts(const VmSpec& spec);
+  [[nodiscard]] absl::StatusOr<std::string> PrepareExisting(const VmSpec& spec);
+  [[nodiscard]] absl::StatusOr<std::string> PrepareDisk(const VmSpec& spec, const std::string& dir);
+  [[nodiscard]] absl::Status DefineAndStart(const VmSpec& spec, const std::string& xml);
+  std::optional<VmEvent> Resolve(const RawDomainEvent& raw);
+  void Remember(const std::string& name, bool ours);
   // The domain's instance directory is STATE_DIR/NAME of this driver.
-  bool InStateDir(const DomainMetadata &md) const;
+  bool InStateDir(const DomainMetadata& md) const;
 
   const Options options_;
   const std::shared_ptr<HostPortAllocator> ports_;
-  const std::filesystem::path state_root_; // options_.state_dir, canonical
-  std::string emulator_;                   // the wrapper's path, or empty
+  const std::filesystem::path state_root_;  // options_.state_dir, canonical
+  std::string emulator_;                    // the wrapper's path, or empty
   absl::Mutex mu_;
   ConnectHandle conn_ ABSL_GUARDED_BY(mu_);
   VmEventCallback watcher_ ABSL_GUARDED_BY(mu_);
-  std::set<std::string>
-      known_ ABSL_GUARDED_BY(mu_); // our domains seen, for undefine events
-  std::unique_ptr<LibvirtEventStream> events_; // declared last: stopped first
+  std::set<std::string> known_ ABSL_GUARDED_BY(mu_);  // our domains seen, for undefine events
+  std::unique_ptr<LibvirtEventStream> events_;        // declared last: stopped first
 };
 
-} // namespace nanoplane::agent
+}  // namespace nanoplane::agent

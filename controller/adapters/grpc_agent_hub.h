@@ -57,9 +57,9 @@ class GrpcAgentHub : public ports::AgentHub {
   explicit GrpcAgentHub(GrpcAgentHubOptions options);
 
   // Runs one agent's stream until it ends.
-  grpc::Status Serve(grpc::ServerContext* context,
-                     grpc::ServerReaderWriter<agent::v1::ControllerMessage,
-                                              agent::v1::AgentMessage>* stream);
+  grpc::Status Serve(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<agent::v1::ControllerMessage, agent::v1::AgentMessage>* stream);
   grpc::Status ServeArtifact(const agent::v1::FetchArtifactRequest& request,
                              grpc::ServerWriter<agent::v1::ArtifactChunk>* writer);
   void OnHello(const std::shared_ptr<Stream>& stream, const agent::v1::Hello& hello);
@@ -80,12 +80,12 @@ class GrpcAgentHub : public ports::AgentHub {
   // Guarded by mutex_; copy-on-write, so that SharedHosts hands out unchanged
   // sessions as they are.
   std::map<std::string, std::shared_ptr<const ports::HostSession>> sessions_;
-  std::map<std::string, std::shared_ptr<Stream>> streams_;       // guarded by mutex_
-  std::map<std::string, agent::v1::Assignment> assignments_;     // guarded by mutex_
+  std::map<std::string, std::shared_ptr<Stream>> streams_;         // guarded by mutex_
+  std::map<std::string, agent::v1::Assignment> assignments_;       // guarded by mutex_
   std::map<std::string, std::shared_ptr<LogWaiter>> log_waiters_;  // guarded by mutex_
-  int64_t next_generation_;                                      // guarded by mutex_
-  uint64_t next_request_ = 0;                                    // guarded by mutex_
-  std::function<void(const std::string&)> on_change_;            // guarded by mutex_
+  int64_t next_generation_;                                        // guarded by mutex_
+  uint64_t next_request_ = 0;                                      // guarded by mutex_
+  std::function<void(const std::string&)> on_change_;              // guarded by mutex_
 };
 
 }  // namespace nanoplane::controller

@@ -23,14 +23,13 @@ namespace nanoplane::controller::api {
 // Every digest a stored Unikernel or revision references. A revision whose
 // template does not decode fails the pass (Internal): better to keep
 // everything than to guess.
-[[nodiscard]] absl::StatusOr<std::set<std::string>>
-ReferencedArtifacts(ports::Store &store);
+[[nodiscard]] absl::StatusOr<std::set<std::string>> ReferencedArtifacts(ports::Store& store);
 
 // One pass: deletes unreferenced blobs unused for `min_age`, and their index
 // entries.
-[[nodiscard]] absl::StatusOr<ports::GcResult>
-CollectArtifacts(ports::Store &store, ports::ArtifactStore &blobs,
-                 absl::Duration min_age);
+[[nodiscard]] absl::StatusOr<ports::GcResult> CollectArtifacts(ports::Store& store,
+                                                               ports::ArtifactStore& blobs,
+                                                               absl::Duration min_age);
 
 struct ArtifactCollectorOptions {
   absl::Duration interval = absl::Minutes(10);
@@ -39,19 +38,19 @@ struct ArtifactCollectorOptions {
 
 // Runs CollectArtifacts every `interval` on its own thread until destroyed.
 class ArtifactCollector {
-public:
-  ArtifactCollector(ports::Store &store, ports::ArtifactStore &blobs,
+ public:
+  ArtifactCollector(ports::Store& store, ports::ArtifactStore& blobs,
                     ArtifactCollectorOptions options);
   ~ArtifactCollector();
 
-private:
+ private:
   void Loop();
 
-  ports::Store &store_;
-  ports::ArtifactStore &blobs_;
+  ports::Store& store_;
+  ports::ArtifactStore& blobs_;
   const ArtifactCollectorOptions options_;
   absl::Notification stop_;
   std::thread thread_;
 };
 
-} // namespace nanoplane::controller::api
+}  // namespace nanoplane::controller::api

@@ -24,8 +24,8 @@ struct MapDirInput {
 };
 
 struct BuildRequest {
-  std::string program;         // absolute path in the image
-  std::string program_source;  // host path; empty: from a package, else the host's `program`
+  std::string program;            // absolute path in the image
+  std::string program_source;     // host path; empty: from a package, else the host's `program`
   std::vector<std::string> args;  // after argv0
   std::vector<std::pair<std::string, std::string>> env;
   std::vector<FileInput> files;

@@ -41,7 +41,7 @@ struct DiskLayout {
 DiskLayout LayoutDisk(uint64_t boot_fs_offset, uint64_t root_fs_size);
 
 struct DiskContents {
-  std::string boot_img_path;  // the release's boot.img
+  std::string boot_img_path;           // the release's boot.img
   const TfsTree* boot_tree = nullptr;  // /kernel, /klib/*
   const TfsTree* root_tree = nullptr;  // files and manifest
   // The root filesystem's size; 0 sizes it to fit, as mkfs does. Too small for
@@ -51,7 +51,7 @@ struct DiskContents {
 
 // Writes the disk to `path` (created or truncated; sparse where empty).
 [[nodiscard]] absl::StatusOr<DiskLayout> WriteBootableDisk(const std::string& path,
-                                                          const DiskContents& contents);
+                                                           const DiskContents& contents);
 
 // The byte offset and size of MBR partition `index` (0-3) of a disk image.
 // NotFound when the entry is empty, InvalidArgument when there is no MBR.
