@@ -68,12 +68,26 @@ Agent::~Agent() {
 }
 
 absl::Status Agent::Start() {
-  NP_RETURN_IF_ERROR(driver_.Watch([this](const VmEvent&) { MarkDirty(); }));
+  // The driver may deliver an event after the Agent is gone (its dispatcher
+  // outlives us): the callback reaches the Agent only through the guard,
+  // which Stop() empties.
+  watch_guard_ = std::make_shared<WatchGuard>();
+  {
+    absl::MutexLock lock(&watch_guard_->mu);
+    watch_guard_->agent = this;
+  }
+  NP_RETURN_IF_ERROR(driver_.Watch([guard = watch_guard_](const VmEvent&) {
+    absl::MutexLock lock(&guard->mu);
+    if (guard->agent != nullptr) {
+      guard->agent->MarkDirty();
+    }
+  }));
   // One round before the link connects, so the first hello already lists
   // the VMs this host runs (an empty one would read as a host that lost them).
   if (absl::Status status = SyncOnce(); !status.ok()) {
     Log(LogLevel::kWarn, "first round failed", {{"error", status.ToString()}});
   }
+  ProbeBeforeHello(absl::Seconds(2));
   loop_thread_ = std::thread([this] { Loop(); });
   probe_thread_ = std::thread([this] { ProbeLoop(); });
   if (link_ != nullptr) {
@@ -93,6 +107,10 @@ absl::Status Agent::Start() {
 }
 
 void Agent::Stop() {
+  if (watch_guard_ != nullptr) {
+    absl::MutexLock lock(&watch_guard_->mu);  // waits for an event being delivered
+    watch_guard_->agent = nullptr;
+  }
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;

@@ -134,6 +134,7 @@ class Agent {
   // Rounds.
   void Loop();
   void ProbeLoop();
+  void ProbeBeforeHello(absl::Duration budget);
   void MarkDirty();
   core::Assignment DesiredLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void MarkReleasedLocked(const v1::Assignment& next) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -187,6 +188,12 @@ class Agent {
   absl::Time last_report_at_ ABSL_GUARDED_BY(report_mu_) = absl::InfinitePast();
 
   std::atomic<bool> stopped_{false};
+  // What the driver's event callback reaches the Agent through.
+  struct WatchGuard {
+    absl::Mutex mu;
+    Agent* agent ABSL_GUARDED_BY(mu) = nullptr;
+  };
+  std::shared_ptr<WatchGuard> watch_guard_;
   absl::Mutex log_mu_;
   std::vector<std::thread> log_threads_ ABSL_GUARDED_BY(log_mu_);
 
