@@ -5,6 +5,7 @@
 
 #include "agent/app/agent.h"
 #include "agent/app/convert.h"
+#include "common/log.h"
 #include "common/strings.h"
 
 namespace nanoplane::agent::app {
@@ -93,6 +94,51 @@ bool Agent::ProbeOnce() {
     changed = RunProbeJob(job) || changed;
   }
   return changed;
+}
+
+// The VMs a restarted agent found running have their first probes due at
+// once (their initial delay passed long ago): run them before the hello, which
+// would otherwise report a healthy host's instances as not ready. At most
+// `budget`: a guest that does not answer must not keep the host from the
+// controller; its probe finishes on the pool and counts later.
+void Agent::ProbeBeforeHello(absl::Duration budget) {
+  struct Countdown {
+    absl::Mutex mu;
+    size_t left ABSL_GUARDED_BY(mu) = 0;
+  };
+  std::vector<ProbeJob> jobs;
+  {
+    absl::MutexLock lock(&mu_);
+    jobs = DueProbesLocked(clock_());
+    for (const ProbeJob& job : jobs) {
+      probing_.insert(job.key());
+    }
+  }
+  if (jobs.empty()) {
+    return;
+  }
+  auto countdown = std::make_shared<Countdown>();
+  {
+    absl::MutexLock lock(&countdown->mu);
+    countdown->left = jobs.size();
+  }
+  for (ProbeJob& job : jobs) {
+    probe_pool_->Submit([this, countdown, job = std::move(job)] {
+      RunProbeJob(job);
+      absl::MutexLock lock(&countdown->mu);
+      --countdown->left;
+    });
+  }
+  {
+    absl::MutexLock lock(&countdown->mu);
+    auto all_done = [&countdown]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(countdown->mu) {
+      return countdown->left == 0;
+    };
+    countdown->mu.AwaitWithTimeout(absl::Condition(&all_done), budget);
+  }
+  if (absl::Status status = SyncOnce(); !status.ok()) {
+    Log(LogLevel::kWarn, "round after the first probes failed", {{"error", status.ToString()}});
+  }
 }
 
 void Agent::ProbeLoop() {

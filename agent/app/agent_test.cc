@@ -76,6 +76,28 @@ TEST_F(AgentTest, NewAgentOverSameStateAdoptsWithoutStopOrStart) {
   EXPECT_EQ(builds_, 1) << "an adopted VM needs no image";
 }
 
+// A restart of the agent must not make a healthy instance look unavailable:
+// the hello already says it is ready.
+TEST_F(AgentTest, ARestartedAgentsHelloReportsItsAdoptedHealthyInstancesReady) {
+  probe_ok_ = true;
+  {
+    std::unique_ptr<Agent> agent = NewAgent();
+    ASSERT_TRUE(agent->Apply(MakeAssignment(1, {MakeInstance({.readiness = true})})).ok());
+    Converge(*agent);
+    agent->ProbeOnce();
+    Converge(*agent, 1);
+    ASSERT_TRUE(ReportOf(*agent, "web-0").ready());
+  }
+  Advance(absl::Minutes(1));
+  std::unique_ptr<Agent> agent = NewAgent();
+  ASSERT_TRUE(agent->Start().ok());
+  const v1::Hello hello = link_.Hello();
+  agent->Stop();
+  ASSERT_EQ(hello.instances_size(), 1);
+  EXPECT_TRUE(hello.instances(0).ready());
+  EXPECT_EQ(driver_.Calls(VmOp::kCreate), 1);
+}
+
 TEST_F(AgentTest, CrashedInstanceRestartsAfterBackOff) {
   std::unique_ptr<Agent> agent = NewAgent();
   ASSERT_TRUE(agent->Apply(MakeAssignment(1, {MakeInstance({})})).ok());
