@@ -209,4 +209,22 @@ bool WriteFile(const std::string& path, const std::string& text) {
   return static_cast<bool>(out.flush());
 }
 
+absl::StatusOr<std::unique_ptr<Process>> StartController(const std::string& dir,
+                                                         const std::string& api,
+                                                         const std::string& hub) {
+  absl::StatusOr<std::unique_ptr<Process>> process = Process::Start(
+      {ControllerBinary(), "--data-dir", dir + "/controller", "--api-address", api,
+       "--agent-address", hub, "--metrics-address", "127.0.0.1:0", "--join-token", "e2e"},
+      dir + "/controller.log");
+  if (!process.ok()) {
+    return process.status();
+  }
+  absl::StatusOr<std::string> serving =
+      (*process)->WaitForOutput("nanoplane-controller: API", absl::Seconds(30));
+  if (!serving.ok()) {
+    return serving.status();
+  }
+  return process;
+}
+
 }  // namespace nanoplane::e2e

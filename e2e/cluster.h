@@ -5,6 +5,7 @@
 // monitor that samples it in the background to catch a moment below the
 // allowed availability or above the allowed surge.
 
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
@@ -101,6 +102,13 @@ class RolloutMonitor {
   UnikernelView last_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
+
+// A nanoplane-controller on `api` (the CLI's address) and `hub` (the agents'),
+// its data in DIR/controller and its log in DIR/controller.log, once it says
+// it serves. The error carries its output when it does not.
+[[nodiscard]] absl::StatusOr<std::unique_ptr<Process>> StartController(const std::string& dir,
+                                                                       const std::string& api,
+                                                                       const std::string& hub);
 
 // Writes `text` to `path`; false on failure.
 bool WriteFile(const std::string& path, const std::string& text);

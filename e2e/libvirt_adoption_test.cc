@@ -67,14 +67,9 @@ class LibvirtAdoptionTest : public ::testing::Test {
   }
 
   void StartController() {
-    auto process = Process::Start(
-        {ControllerBinary(), "--data-dir", dir_ + "/controller", "--api-address", api_,
-         "--agent-address", hub_, "--metrics-address", "127.0.0.1:0", "--join-token", "e2e"},
-        dir_ + "/controller.log");
+    absl::StatusOr<std::unique_ptr<Process>> process = e2e::StartController(dir_, api_, hub_);
     ASSERT_TRUE(process.ok()) << process.status();
-    controller_ = std::move(*process);
-    ASSERT_TRUE(controller_->WaitForOutput("nanoplane-controller: API", absl::Seconds(30)).ok())
-        << controller_->Output();
+    controller_ = *std::move(process);
   }
 
   void StartAgent() {
