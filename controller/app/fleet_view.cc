@@ -45,44 +45,42 @@ IndexedSession::IndexedSession(std::shared_ptr<const ports::HostSession> shared)
   }
 }
 
+const ParsedReport* IndexedSession::Parsed(std::string_view name) const {
+  auto it = reports.find(name);
+  return it == reports.end() ? nullptr : &it->second;
+}
+
 void ReportedNames::Replace(const IndexedSession* before, const IndexedSession* after) {
-  static const std::map<std::string_view, ParsedReport, std::less<>> kNone;
+  static const IndexedSession::Reports kNone;
   const auto& old_reports = before != nullptr ? before->reports : kNone;
   const auto& new_reports = after != nullptr ? after->reports : kNone;
   absl::MutexLock lock(&mu_);
-  // Both sorted: a merge touches only the names that come or go.
-  auto a = old_reports.begin();
-  auto b = new_reports.begin();
-  while (a != old_reports.end() || b != new_reports.end()) {
-    if (b == new_reports.end() || (a != old_reports.end() && a->first < b->first)) {
-      auto it = counts_.find(a->first);
-      if (it != counts_.end() && --it->second <= 0) {
-        counts_.erase(it);
-      }
-      ++a;
-    } else if (a == old_reports.end() || b->first < a->first) {
-      auto it = counts_.find(b->first);
-      if (it == counts_.end()) {
-        counts_.emplace(std::string(b->first), 1);
-      } else {
-        ++it->second;
-      }
-      ++b;
+  // Only the names that come or go change a count.
+  for (const auto& [name, report] : old_reports) {
+    if (new_reports.contains(name)) {
+      continue;
+    }
+    auto it = counts_.find(absl::string_view(name.data(), name.size()));
+    if (it != counts_.end() && --it->second <= 0) {
+      counts_.erase(it);
+    }
+  }
+  for (const auto& [name, report] : new_reports) {
+    if (old_reports.contains(name)) {
+      continue;
+    }
+    auto it = counts_.find(absl::string_view(name.data(), name.size()));
+    if (it == counts_.end()) {
+      counts_.emplace(std::string(name), 1);
     } else {
-      ++a;
-      ++b;
+      ++it->second;
     }
   }
 }
 
-void ReportedNames::AddWithPrefix(std::string_view prefix, core::NameSet& out) const {
+bool ReportedNames::Contains(std::string_view name) const {
   absl::MutexLock lock(&mu_);
-  for (auto it = counts_.lower_bound(prefix);
-       it != counts_.end() && std::string_view(it->first).starts_with(prefix); ++it) {
-    if (!out.contains(it->first)) {
-      out.insert(it->first);
-    }
-  }
+  return counts_.contains(absl::string_view(name.data(), name.size()));
 }
 
 namespace {
@@ -206,8 +204,7 @@ bool Matches(const core::Host& previous, const core::Host& base, const HostState
 }  // namespace
 
 FleetView::FleetView(std::shared_ptr<const FleetBase> base, const AssignedResources& assigned,
-                     absl::Time now, const FleetOptions& options,
-                     std::shared_ptr<const std::vector<core::Host>> previous)
+                     absl::Time now, const FleetOptions& options, const core::HostList* previous)
     : base_(std::move(base)) {
   const std::vector<core::Host>& hosts = base_->hosts;
   std::vector<HostState> states(hosts.size());
@@ -222,6 +219,9 @@ FleetView::FleetView(std::shared_ptr<const FleetBase> base, const AssignedResour
       state.ready = SessionReady(*session, now, options.host_grace_period);
       if (!state.ready) {
         state.not_ready_since = session->last_seen + options.host_grace_period;
+      } else if (!session->connected) {
+        // Ready on its grace period alone: NotReady once it ends.
+        valid_until_ = std::min(valid_until_, session->last_seen + options.host_grace_period);
       }
     }
     // Both sorted by name: a merge rather than a lookup per host.
@@ -237,22 +237,27 @@ FleetView::FleetView(std::shared_ptr<const FleetBase> base, const AssignedResour
     same = Matches((*previous)[i], hosts[i], states[i]);
   }
   if (same) {
-    hosts_ = std::move(previous);
+    hosts_ = *previous;
     return;
   }
-  auto measured = std::make_shared<std::vector<core::Host>>(hosts);
-  for (size_t i = 0; i < measured->size(); ++i) {
-    core::Host& host = (*measured)[i];
+  std::vector<core::Host> measured = hosts;
+  for (size_t i = 0; i < measured.size(); ++i) {
+    core::Host& host = measured[i];
     host.ready = states[i].ready;
     host.not_ready_since = states[i].not_ready_since;
     host.assigned = states[i].assigned;
   }
-  hosts_ = std::move(measured);
+  hosts_ = core::HostList(std::move(measured));
+}
+
+const IndexedSession* FleetView::Find(const std::string& host) const {
+  auto it = base_->sessions->find(host);
+  return it == base_->sessions->end() ? nullptr : it->second.get();
 }
 
 const ports::HostSession* FleetView::Session(const std::string& host) const {
-  auto it = base_->sessions->find(host);
-  return it == base_->sessions->end() ? nullptr : it->second->session.get();
+  const IndexedSession* indexed = Find(host);
+  return indexed == nullptr ? nullptr : indexed->session.get();
 }
 
 const agent::v1::InstanceReport* FleetView::Report(const std::string& host,
@@ -262,17 +267,11 @@ const agent::v1::InstanceReport* FleetView::Report(const std::string& host,
 }
 
 const ParsedReport* FleetView::Parsed(const std::string& host, const std::string& name) const {
-  auto it = base_->sessions->find(host);
-  if (it == base_->sessions->end()) {
-    return nullptr;
-  }
-  auto report = it->second->reports.find(name);
-  return report == it->second->reports.end() ? nullptr : &report->second;
+  const IndexedSession* indexed = Find(host);
+  return indexed == nullptr ? nullptr : indexed->Parsed(name);
 }
 
-void FleetView::AddReportedNames(std::string_view prefix, core::NameSet& out) const {
-  base_->names->AddWithPrefix(prefix, out);
-}
+bool FleetView::Reported(std::string_view name) const { return base_->names->Contains(name); }
 
 core::InstancePhase PhaseFromReport(v1alpha1::InstancePhase phase) {
   if (phase <= v1alpha1::INSTANCE_PHASE_UNSPECIFIED || phase > v1alpha1::UNKNOWN_PHASE) {

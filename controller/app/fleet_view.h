@@ -22,9 +22,11 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "controller/app/assignment_table.h"
+#include "controller/core/host_list.h"
 #include "controller/core/naming.h"
 #include "controller/core/types.h"
 #include "controller/ports/agent_hub.h"
@@ -56,26 +58,31 @@ struct IndexedSession {
 
   std::shared_ptr<const ports::HostSession> session;
   core::Host host;  // name, labels, allocatable; readiness and assigned are per view
-  // Keys and values point into `session`.
-  std::map<std::string_view, ParsedReport, std::less<>> reports;
+  // Keys and values point into `session`. Hashed: every pass looks up each of
+  // its instances here, and names share long prefixes.
+  using Reports = absl::flat_hash_map<std::string_view, ParsedReport>;
+  Reports reports;
+
+  // This host's last report of the instance; null when it does not report it.
+  const ParsedReport* Parsed(std::string_view name) const;
 };
 
-using SessionIndex = std::map<std::string, std::shared_ptr<const IndexedSession>, std::less<>>;
+using SessionIndex = absl::flat_hash_map<std::string, std::shared_ptr<const IndexedSession>>;
 
 // Every instance name the agents report, fleet-wide, kept up to date as the
-// sessions are replaced (a diff per replaced session), so that a pass finds the
-// names with its prefix without walking every host. It may run ahead of an
+// sessions are replaced (a diff per replaced session), so that a pass can ask
+// whether a name is in use without walking every host. It may run ahead of an
 // older view: a name then appears or disappears a little early, which only
 // changes which names count as taken. Thread-safe.
 class ReportedNames {
  public:
   // `before` is null for a new host, `after` null for one that is gone.
   void Replace(const IndexedSession* before, const IndexedSession* after);
-  void AddWithPrefix(std::string_view prefix, core::NameSet& out) const;
+  bool Contains(std::string_view name) const;
 
  private:
   mutable absl::Mutex mu_;
-  std::map<std::string, int, std::less<>> counts_ ABSL_GUARDED_BY(mu_);  // name -> hosts
+  absl::flat_hash_map<std::string, int> counts_ ABSL_GUARDED_BY(mu_);  // name -> hosts
 };
 
 // What every view shares until the hub replaces a session or the registry
@@ -116,26 +123,32 @@ class FleetView {
             const std::vector<ports::HostRecord>& registry, const AssignedResources& assigned,
             absl::Time now, const FleetOptions& options);
   FleetView(std::shared_ptr<const FleetBase> base, const AssignedResources& assigned,
-            absl::Time now, const FleetOptions& options,
-            std::shared_ptr<const std::vector<core::Host>> previous = nullptr);
+            absl::Time now, const FleetOptions& options, const core::HostList* previous = nullptr);
 
   // Sorted by name.
-  const std::vector<core::Host>& hosts() const { return *hosts_; }
-  // hosts(), immutable, to share with passes and with the next view: a view
-  // given the previous one's hosts shares them when every host measures the
-  // same, rather than copying the fleet's hosts again.
-  const std::shared_ptr<const std::vector<core::Host>>& SharedHosts() const { return hosts_; }
-  // Null when the host never said hello to this controller.
+  const std::vector<core::Host>& hosts() const { return hosts_.get(); }
+  // hosts(), immutable and indexed, to share with passes and with the next
+  // view: a view given the previous one's hosts shares them when every host
+  // measures the same, rather than copying the fleet's hosts again.
+  const core::HostList& SharedHosts() const { return hosts_; }
+  // Until when this view measures what a new one would from the same base and
+  // assignments: the first moment a silent host's grace period ends.
+  absl::Time valid_until() const { return valid_until_; }
+  const FleetBase* base() const { return base_.get(); }
+  // The host's indexed session; null when it never said hello to this
+  // controller.
+  const IndexedSession* Find(const std::string& host) const;
   const ports::HostSession* Session(const std::string& host) const;
   // The host's last report of the instance; null when it does not report it.
   const agent::v1::InstanceReport* Report(const std::string& host, const std::string& name) const;
   const ParsedReport* Parsed(const std::string& host, const std::string& name) const;
-  // Adds every instance name an agent reports that starts with `prefix`.
-  void AddReportedNames(std::string_view prefix, core::NameSet& out) const;
+  // Whether any agent reports an instance named `name`.
+  bool Reported(std::string_view name) const;
 
  private:
   std::shared_ptr<const FleetBase> base_;
-  std::shared_ptr<const std::vector<core::Host>> hosts_;
+  core::HostList hosts_;
+  absl::Time valid_until_ = absl::InfiniteFuture();
 };
 
 // The instance as the core sees it: the assignment joined with its agent's

@@ -65,10 +65,8 @@ TEST(FleetViewTest, ReportsAreFoundByHostAndName) {
   FleetView view({session}, {}, {}, kNow, {});
   EXPECT_NE(view.Report("h1", "web-1"), nullptr);
   EXPECT_EQ(view.Report("h2", "web-1"), nullptr);
-  core::NameSet names;
-  view.AddReportedNames("web-", names);
-  view.AddReportedNames("db-", names);
-  EXPECT_EQ(names, (core::NameSet{"web-1"}));
+  EXPECT_TRUE(view.Reported("web-1"));
+  EXPECT_FALSE(view.Reported("web-2"));
 }
 
 TEST(FleetViewTest, TheCacheKeepsSessionsTheHubDidNotReplace) {
@@ -95,13 +93,9 @@ TEST(FleetViewTest, TheCacheKeepsSessionsTheHubDidNotReplace) {
   EXPECT_EQ(names, (std::vector<std::string>{"h0", "h1", "h2"})) << "sorted by name";
   EXPECT_FALSE(view.hosts()[0].ready);
   EXPECT_EQ(view.hosts()[2].assigned.cpus, 2);
-  core::NameSet reported;
-  view.AddReportedNames("web-", reported);
-  EXPECT_EQ(reported, (core::NameSet{"web-1"}));
+  EXPECT_TRUE(view.Reported("web-1"));
   std::shared_ptr<const FleetBase> third = cache.Update({h1, h2}, registry, {});
-  reported.clear();
-  FleetView(third, {}, kNow, {}).AddReportedNames("web-", reported);
-  EXPECT_TRUE(reported.empty()) << "h2 no longer reports web-1";
+  EXPECT_FALSE(FleetView(third, {}, kNow, {}).Reported("web-1")) << "h2 no longer reports web-1";
 }
 
 TEST(FleetViewTest, ANextViewSharesTheHostsWhileNothingMeasuredChanged) {
@@ -113,31 +107,32 @@ TEST(FleetViewTest, ANextViewSharesTheHostsWhileNothingMeasuredChanged) {
   std::shared_ptr<const FleetBase> base = cache.Update({h1, h2}, registry, options);
   AssignedResources assigned = {{"h2", {.cpus = 1}}};
   FleetView first(base, assigned, kNow, options);
-  FleetView same(base, assigned, kNow + absl::Seconds(1), options, first.SharedHosts());
-  EXPECT_EQ(same.SharedHosts(), first.SharedHosts()) << "h1 is still within its grace period";
+  FleetView same(base, assigned, kNow + absl::Seconds(1), options, &first.SharedHosts());
+  EXPECT_TRUE(same.SharedHosts().Shares(first.SharedHosts()))
+      << "h1 is still within its grace period";
 
-  FleetView late(base, assigned, kNow + absl::Seconds(41), options, same.SharedHosts());
-  EXPECT_NE(late.SharedHosts(), first.SharedHosts()) << "h1 became NotReady";
+  FleetView late(base, assigned, kNow + absl::Seconds(41), options, &same.SharedHosts());
+  EXPECT_FALSE(late.SharedHosts().Shares(first.SharedHosts())) << "h1 became NotReady";
   EXPECT_FALSE(late.hosts()[0].ready);
   EXPECT_EQ(late.hosts()[0].not_ready_since, kNow + absl::Seconds(40));
   EXPECT_TRUE(first.hosts()[0].ready) << "the shared vector is never changed";
 
-  FleetView started(base, {{"h2", {.cpus = 2}}}, kNow, options, first.SharedHosts());
-  EXPECT_NE(started.SharedHosts(), first.SharedHosts());
+  FleetView started(base, {{"h2", {.cpus = 2}}}, kNow, options, &first.SharedHosts());
+  EXPECT_FALSE(started.SharedHosts().Shares(first.SharedHosts()));
   EXPECT_EQ(started.hosts()[1].assigned.cpus, 2);
 
   std::shared_ptr<const FleetBase> other =
       cache.Update({h1, std::make_shared<const ports::HostSession>(*h2)}, registry, options);
   ASSERT_NE(other, base);
-  FleetView heartbeat(other, assigned, kNow, options, first.SharedHosts());
-  EXPECT_EQ(heartbeat.SharedHosts(), first.SharedHosts()) << "a new base, the same hosts";
+  FleetView heartbeat(other, assigned, kNow, options, &first.SharedHosts());
+  EXPECT_TRUE(heartbeat.SharedHosts().Shares(first.SharedHosts())) << "a new base, the same hosts";
 
   ports::HostSession relabelled = *h2;
   (*relabelled.hello.mutable_labels())["zone"] = "b";
   std::shared_ptr<const FleetBase> third =
       cache.Update({h1, std::make_shared<const ports::HostSession>(relabelled)}, registry, options);
-  FleetView changed(third, assigned, kNow, options, first.SharedHosts());
-  EXPECT_NE(changed.SharedHosts(), first.SharedHosts());
+  FleetView changed(third, assigned, kNow, options, &first.SharedHosts());
+  EXPECT_FALSE(changed.SharedHosts().Shares(first.SharedHosts()));
   EXPECT_EQ(changed.hosts()[1].labels.at("zone"), "b");
 }
 

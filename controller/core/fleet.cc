@@ -1,8 +1,6 @@
 #include "controller/core/fleet.h"
 
-#include <string_view>
 #include <tuple>
-#include <unordered_map>
 
 namespace nanoplane::controller::core {
 namespace {
@@ -10,25 +8,6 @@ namespace {
 bool IsFinished(InstancePhase phase) {
   return phase == InstancePhase::kSucceeded || phase == InstancePhase::kFailed;
 }
-
-// Hosts by name: a fleet has a thousand hosts, and a scan per instance would
-// cost more than the rest of the classification.
-class HostIndex {
- public:
-  explicit HostIndex(const std::vector<Host>& hosts) {
-    by_name_.reserve(hosts.size());
-    for (const Host& host : hosts) {
-      by_name_.emplace(host.name, &host);  // the first of equal names wins
-    }
-  }
-  const Host* Find(const std::string& name) const {
-    auto it = by_name_.find(name);
-    return it == by_name_.end() ? nullptr : it->second;
-  }
-
- private:
-  std::unordered_map<std::string_view, const Host*> by_name_;
-};
 
 int64_t RevisionNumber(const std::vector<Revision>& revisions, const std::string& hash) {
   for (const Revision& revision : revisions) {
@@ -72,7 +51,7 @@ InstanceView Classify(const Instance& instance, const Host* host, const Classify
 }  // namespace
 
 std::vector<InstanceView> ClassifyInstances(const std::vector<Instance>& instances,
-                                            const std::vector<Host>& hosts,
+                                            const HostList& hosts,
                                             const std::vector<Revision>& revisions,
                                             const ClassifyOptions& options) {
   std::vector<InstanceView> views;
@@ -80,9 +59,8 @@ std::vector<InstanceView> ClassifyInstances(const std::vector<Instance>& instanc
   if (instances.empty()) {
     return views;
   }
-  HostIndex index(hosts);
   for (const Instance& instance : instances) {
-    InstanceView view = Classify(instance, index.Find(instance.host), options);
+    InstanceView view = Classify(instance, hosts.Find(instance.host), options);
     view.revision = RevisionNumber(revisions, instance.revision_hash);
     views.push_back(view);
   }

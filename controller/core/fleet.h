@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "controller/core/host_list.h"
 #include "controller/core/types.h"
 
 namespace nanoplane::controller::core {
@@ -42,7 +43,7 @@ struct ClassifyOptions {
 // One view per instance, in input order. `instances`, `hosts` and `revisions`
 // must outlive the result.
 std::vector<InstanceView> ClassifyInstances(const std::vector<Instance>& instances,
-                                            const std::vector<Host>& hosts,
+                                            const HostList& hosts,
                                             const std::vector<Revision>& revisions,
                                             const ClassifyOptions& options);
 

@@ -46,6 +46,12 @@ std::string InstanceNamePrefix(std::string_view unikernel) {
 
 std::string NewInstanceName(std::string_view unikernel, std::string_view revision_hash,
                             const NameSet& taken, absl::BitGenRef rng) {
+  return DrawInstanceName(
+      unikernel, revision_hash, [&](std::string_view name) { return taken.contains(name); }, rng);
+}
+
+std::string DrawInstanceName(std::string_view unikernel, std::string_view revision_hash,
+                             const NameTaken& taken, absl::BitGenRef rng) {
   std::string_view hash = revision_hash.substr(0, kHashLength);
   size_t room = kMaxNameLength - hash.size() - kSuffixLength - 2;
   std::string prefix = StrCat(unikernel.substr(0, room), "-", hash, "-");
@@ -53,7 +59,7 @@ std::string NewInstanceName(std::string_view unikernel, std::string_view revisio
   uint64_t index = absl::Uniform<uint64_t>(rng, 0, count);
   for (int attempt = 0; attempt < kRandomAttempts; ++attempt) {
     std::string name = prefix + Suffix(index);
-    if (!taken.contains(name)) {
+    if (!taken(name)) {
       return name;
     }
     index = absl::Uniform<uint64_t>(rng, 0, count);
@@ -62,7 +68,7 @@ std::string NewInstanceName(std::string_view unikernel, std::string_view revisio
   // walk the suffixes from the last draw instead.
   for (uint64_t step = 0; step < count; ++step) {
     std::string name = prefix + Suffix((index + step) % count);
-    if (!taken.contains(name)) {
+    if (!taken(name)) {
       return name;
     }
   }

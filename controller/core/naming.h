@@ -14,6 +14,15 @@
 namespace nanoplane::controller::core {
 
 using NameSet = std::set<std::string, std::less<>>;
+// Whether a name is in use, asked one name at a time.
+using NameTaken = std::function<bool(std::string_view name)>;
+
+// A NameTaken inside plain data. It compares equal to any other: it reads the
+// app's live indexes, which are not part of the value.
+struct NameLookup {
+  NameTaken taken;
+  bool operator==(const NameLookup&) const { return true; }
+};
 
 // The characters of the random suffix: no vowels (no words) and no look-alikes.
 inline constexpr std::string_view kNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
@@ -30,5 +39,8 @@ std::string InstanceNamePrefix(std::string_view unikernel);
 
 std::string NewInstanceName(std::string_view unikernel, std::string_view revision_hash,
                             const NameSet& taken, absl::BitGenRef rng);
+// The same, asking `taken` one name at a time.
+std::string DrawInstanceName(std::string_view unikernel, std::string_view revision_hash,
+                             const NameTaken& taken, absl::BitGenRef rng);
 
 }  // namespace nanoplane::controller::core

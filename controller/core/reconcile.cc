@@ -11,22 +11,6 @@
 
 namespace nanoplane::controller::core {
 
-std::vector<Host>& HostList::Mutable() {
-  // Only a vector this class created non-const and that no other list
-  // shares may change; any other is copied first. (use_count is exact: a list
-  // being written is not shared with other threads.)
-  if (!writable_ || hosts_.use_count() > 1) {
-    hosts_ = std::make_shared<std::vector<Host>>(get());
-    writable_ = true;
-  }
-  return const_cast<std::vector<Host>&>(*hosts_);
-}
-
-const std::vector<Host>& HostList::Empty() {
-  static const auto* const kEmpty = new std::vector<Host>();
-  return *kEmpty;
-}
-
 namespace {
 
 std::vector<InstanceView> Classify(const ReconcileInput& in, const std::vector<Revision>& history,
@@ -161,7 +145,8 @@ ReconcileResult ReconcileLive(const ReconcileInput& in, absl::BitGenRef rng) {
                                               .views = &views,
                                               .history = &sync.history,
                                               .hosts = &in.hosts.get(),
-                                              .taken_names = &in.taken_names},
+                                              .taken_names = &in.taken_names,
+                                              .taken_lookup = &in.taken_lookup.taken},
                                  rng);
   Append(result.actions, std::move(plan.actions));
 

@@ -307,22 +307,37 @@ TEST(ReconcileTest, NamesAreUniqueFleetWideAndWithinAPass) {
   EXPECT_EQ(starts, 30);
 }
 
-TEST(HostListTest, SharesAVectorAndCopiesBeforeAWrite) {
-  auto shared =
-      std::make_shared<const std::vector<Host>>(std::vector<Host>{MakeHost("h1"), MakeHost("h2")});
-  HostList list(shared);
-  EXPECT_EQ(&list.get(), shared.get()) << "no copy to read";
-  HostList copy = list;
-  copy[1].ready = false;
-  EXPECT_TRUE((*shared)[1].ready) << "the shared vector is never written";
-  EXPECT_FALSE(copy[1].ready);
-  EXPECT_NE(copy, list);
-  HostList owned = std::vector<Host>{MakeHost("h1"), MakeHost("h2")};
-  EXPECT_EQ(owned, list) << "compares by value";
-  const std::vector<Host>* before = &owned.get();
-  owned[0].ready = false;
-  EXPECT_EQ(&owned.get(), before) << "its own vector, not shared: written in place";
-  EXPECT_TRUE(HostList().empty());
+TEST(ReconcileTest, ATakenLookupIsAskedForTheNamesDrawn) {
+  ReconcileInput input =
+      Input(MakeDesired(3, kA), {}, {}, {MakeHost("h1", {}, {64 * testing::kGi, 64})});
+  std::mt19937_64 probe(1);
+  std::string first_draw = NewInstanceName("web", kA.hash, {}, probe);
+  std::vector<std::string> asked;
+  input.taken_lookup.taken = [&](std::string_view name) {
+    asked.emplace_back(name);
+    return name == first_draw;  // in use on some host the set does not list
+  };
+  std::mt19937_64 rng(1);
+  ReconcileResult result = Reconcile(input, rng);
+  int starts = 0;
+  for (const Action& action : result.actions) {
+    if (const auto* start = std::get_if<StartInstance>(&action)) {
+      EXPECT_NE(start->name, first_draw);
+      ++starts;
+    }
+  }
+  EXPECT_EQ(starts, 3);
+  ASSERT_FALSE(asked.empty());
+  EXPECT_EQ(asked.front(), first_draw);
+}
+
+TEST(ReconcileTest, ASteadyPassAsksForNoName) {
+  ReconcileInput input = Input(MakeDesired(3, kA), Steady(kA), History(false));
+  int asked = 0;
+  input.taken_lookup.taken = [&](std::string_view) { return ++asked, false; };
+  std::mt19937_64 rng(1);
+  Reconcile(input, rng);
+  EXPECT_EQ(asked, 0);
 }
 
 }  // namespace

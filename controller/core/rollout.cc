@@ -12,8 +12,7 @@ namespace {
 // Accumulates the actions of one pass, placing starts as it goes.
 class Planner {
  public:
-  Planner(const RolloutInput& input, absl::BitGenRef rng)
-      : input_(input), taken_(*input.taken_names), rng_(rng) {}
+  Planner(const RolloutInput& input, absl::BitGenRef rng) : input_(input), rng_(rng) {}
 
   // Starts up to `count` instances of `revision`; returns how many found a
   // host. Stops at the first that does not: the rest would not fit either.
@@ -29,8 +28,9 @@ class Planner {
         plan_.unschedulable = placement.reason;
         return i;
       }
-      std::string name = NewInstanceName(desired.name, revision.hash, taken_, rng_);
-      taken_.insert(name);
+      std::string name = DrawInstanceName(
+          desired.name, revision.hash, [this](std::string_view name) { return Taken(name); }, rng_);
+      drawn_.insert(name);
       plan_.actions.push_back(StartInstance{.name = name,
                                             .host = placement.host,
                                             .revision = revision.number,
@@ -46,6 +46,13 @@ class Planner {
   }
 
   const RolloutInput& input() const { return input_; }
+
+  // In use fleet-wide, or drawn by this pass already.
+  bool Taken(std::string_view name) const {
+    return drawn_.contains(name) ||
+           (input_.taken_names != nullptr && input_.taken_names->contains(name)) ||
+           (input_.taken_lookup != nullptr && *input_.taken_lookup && (*input_.taken_lookup)(name));
+  }
   RolloutPlan Finish() { return std::move(plan_); }
 
  private:
@@ -65,7 +72,7 @@ class Planner {
   }
 
   const RolloutInput& input_;
-  NameSet taken_;
+  NameSet drawn_;
   absl::BitGenRef rng_;
   std::optional<SchedulingState> state_;
   RolloutPlan plan_;

@@ -41,7 +41,8 @@ struct RolloutInput {
   const std::vector<InstanceView>* views = nullptr;
   const std::vector<Revision>* history = nullptr;  // after the revision sync
   const std::vector<Host>* hosts = nullptr;
-  const NameSet* taken_names = nullptr;  // fleet-wide
+  const NameSet* taken_names = nullptr;     // fleet-wide
+  const NameTaken* taken_lookup = nullptr;  // asked too when set
 };
 
 struct RolloutPlan {

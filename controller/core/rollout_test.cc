@@ -27,7 +27,7 @@ struct World {
   DesiredUnikernel desired;
   std::vector<Instance> instances;
   std::vector<Revision> history = {MakeRevision(1, kA), MakeRevision(2, kB), MakeRevision(3, kC)};
-  std::vector<Host> hosts = {MakeHost("h1", {}, {64 * kGi, 64})};
+  HostList hosts = {MakeHost("h1", {}, {64 * kGi, 64})};
 };
 
 std::vector<Action> Plan(const World& world) {
@@ -46,7 +46,7 @@ std::vector<Action> Plan(const World& world) {
                                               .update = update,
                                               .views = &views,
                                               .history = &world.history,
-                                              .hosts = &world.hosts,
+                                              .hosts = &world.hosts.get(),
                                               .taken_names = &taken},
                                  rng);
   return Normalized(plan.actions, world.desired.name);
