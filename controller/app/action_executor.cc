@@ -22,7 +22,7 @@ absl::Status IgnoreCode(absl::Status status, absl::StatusCode code) {
 
 ActionExecutor::ActionExecutor(ports::Store& store, AssignmentTable& table,
                                Expectations& expectations, const ports::ObjectKey& key,
-                               std::optional<v1alpha1::Unikernel> object,
+                               ObjectCache::Object object, ObjectCache* cache,
                                const std::vector<ports::RevisionRecord>& revisions,
                                const std::vector<core::Host>& hosts, absl::Time now)
     : store_(store),
@@ -30,6 +30,7 @@ ActionExecutor::ActionExecutor(ports::Store& store, AssignmentTable& table,
       expectations_(expectations),
       key_(key),
       object_(std::move(object)),
+      cache_(cache),
       revisions_(revisions),
       hosts_(hosts),
       now_(now) {}
@@ -51,14 +52,13 @@ absl::Status ActionExecutor::Execute(const std::vector<core::Action>& actions) {
 }
 
 ports::RevisionRecord ActionExecutor::ToRecord(const core::Revision& revision) const {
-  return ports::RevisionRecord{
-      .unikernel = key_,
-      .unikernel_uid = object_.has_value() ? object_->metadata().uid() : "",
-      .number = revision.number,
-      .hash = revision.hash,
-      .template_json = revision.canonical,
-      .created_time = revision.created_time,
-      .progress_time = revision.progress_time};
+  return ports::RevisionRecord{.unikernel = key_,
+                               .unikernel_uid = object_ != nullptr ? object_->metadata().uid() : "",
+                               .number = revision.number,
+                               .hash = revision.hash,
+                               .template_json = revision.canonical,
+                               .created_time = revision.created_time,
+                               .progress_time = revision.progress_time};
 }
 
 absl::Status ActionExecutor::Run(const core::CreateRevision& action) {
@@ -86,7 +86,7 @@ absl::StatusOr<v1alpha1::UnikernelTemplate> ActionExecutor::TemplateOf(
       }
     }
   }
-  if (object_.has_value()) {
+  if (object_ != nullptr) {
     v1alpha1::Unikernel defaulted = *object_;
     DefaultUnikernel(defaulted);
     if (core::TemplateFromProto(defaulted.spec().template_()).hash == hash) {
@@ -104,7 +104,7 @@ absl::Status ActionExecutor::Run(const core::StartInstance& action) {
   identity->set_name(action.name);
   identity->set_namespace_(key_.ns);
   identity->set_unikernel(key_.name);
-  identity->set_uid(object_.has_value() ? object_->metadata().uid() : "");
+  identity->set_uid(object_ != nullptr ? object_->metadata().uid() : "");
   identity->set_revision(action.revision);
   identity->set_spec_hash(action.revision_hash);
   *instance.assignment.mutable_template_() = std::move(tmpl);
@@ -140,7 +140,7 @@ absl::Status ActionExecutor::Run(const core::DeleteInstance& action) {
 absl::Status ActionExecutor::WriteWithRetry(
     const std::function<void(v1alpha1::Unikernel&)>& change,
     const std::function<absl::StatusOr<v1alpha1::Unikernel>(const v1alpha1::Unikernel&)>& write) {
-  if (!object_.has_value()) {
+  if (object_ == nullptr) {
     return absl::OkStatus();  // gone: nothing to write to
   }
   absl::Status last;
@@ -149,7 +149,10 @@ absl::Status ActionExecutor::WriteWithRetry(
     change(next);
     absl::StatusOr<v1alpha1::Unikernel> written = write(next);
     if (written.ok()) {
-      object_ = *std::move(written);
+      if (cache_ != nullptr) {
+        cache_->Wrote(*written);
+      }
+      object_ = std::make_shared<const v1alpha1::Unikernel>(*std::move(written));
       return absl::OkStatus();
     }
     last = written.status();
@@ -164,7 +167,7 @@ absl::Status ActionExecutor::WriteWithRetry(
       return absl::OkStatus();
     }
     NP_RETURN_IF_ERROR(fresh.status());
-    object_ = *std::move(fresh);
+    object_ = std::make_shared<const v1alpha1::Unikernel>(*std::move(fresh));
   }
   return last;
 }
@@ -179,7 +182,7 @@ absl::Status ActionExecutor::Run(const core::PatchStatus& action) {
 absl::Status ActionExecutor::Run(const core::RecordEvent& action) {
   ports::EventRecord event{.object = {.ns = key_.ns,
                                       .name = key_.name,
-                                      .uid = object_.has_value() ? object_->metadata().uid() : ""},
+                                      .uid = object_ != nullptr ? object_->metadata().uid() : ""},
                            .type = action.type == core::EventType::kWarning
                                        ? ports::EventType::kWarning
                                        : ports::EventType::kNormal,

@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "controller/app/assignment_table.h"
 #include "controller/app/expectations.h"
+#include "controller/app/object_cache.h"
 #include "controller/core/actions.h"
 #include "controller/ports/store.h"
 
@@ -29,13 +30,14 @@ namespace nanoplane::controller::app {
 
 class ActionExecutor {
  public:
-  // `object` is the Unikernel as read for this pass (nullopt when gone);
+  // `object` is the Unikernel as read for this pass (null when gone);
   // `revisions` its history as read; `hosts` the fleet as measured (starts
   // beyond a host's allocatable capacity are refused: a concurrent pass for
-  // another Unikernel placed there first). All references must outlive the
-  // executor.
+  // another Unikernel placed there first). What the executor writes to the
+  // object goes into `cache` too (when given). All references must outlive
+  // the executor.
   ActionExecutor(ports::Store& store, AssignmentTable& table, Expectations& expectations,
-                 const ports::ObjectKey& key, std::optional<v1alpha1::Unikernel> object,
+                 const ports::ObjectKey& key, ObjectCache::Object object, ObjectCache* cache,
                  const std::vector<ports::RevisionRecord>& revisions,
                  const std::vector<core::Host>& hosts, absl::Time now);
 
@@ -66,7 +68,8 @@ class ActionExecutor {
   AssignmentTable& table_;
   Expectations& expectations_;
   const ports::ObjectKey key_;
-  std::optional<v1alpha1::Unikernel> object_;
+  ObjectCache::Object object_;
+  ObjectCache* const cache_;
   const std::vector<ports::RevisionRecord>& revisions_;
   const std::vector<core::Host>& hosts_;
   std::vector<ports::RevisionRecord> created_;  // revisions this pass created

@@ -248,12 +248,9 @@ AssignmentTable::AssignedByHost() const {
   return assigned_snapshot_;
 }
 
-void AssignmentTable::AddNamesWithPrefix(std::string_view prefix, core::NameSet& out) const {
+bool AssignmentTable::Contains(std::string_view name) const {
   absl::MutexLock lock(&mu_);
-  for (auto it = host_of_.lower_bound(std::string(prefix));
-       it != host_of_.end() && std::string_view(it->first).starts_with(prefix); ++it) {
-    out.insert(out.end(), it->first);  // in order: the hint makes each insert O(1)
-  }
+  return host_of_.find(name) != host_of_.end();
 }
 
 core::NameSet AssignmentTable::Names() const {

@@ -100,8 +100,8 @@ class AssignmentTable {
   std::shared_ptr<const std::vector<std::pair<std::string, core::Resources>>> AssignedByHost()
       const;
   core::NameSet Names() const;
-  // Adds the names in the table that start with `prefix` to `out`.
-  void AddNamesWithPrefix(std::string_view prefix, core::NameSet& out) const;
+  // Whether an instance of that name is in the table (on any host).
+  bool Contains(std::string_view name) const;
   // True once this controller has sent the host an assignment.
   bool HostAssigned(const std::string& host) const;
 
@@ -122,7 +122,7 @@ class AssignmentTable {
   mutable absl::Mutex mu_;
   // host -> instance name -> instance
   std::map<std::string, std::map<std::string, AssignedInstance>> hosts_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, std::string> host_of_ ABSL_GUARDED_BY(mu_);  // name -> host
+  std::map<std::string, std::string, std::less<>> host_of_ ABSL_GUARDED_BY(mu_);  // name -> host
   // Indexes, so that a pass for one Unikernel costs what it has, not what the
   // fleet has: its instances' names, and each host's resource sum.
   // The pointers are into hosts_ (map nodes do not move).

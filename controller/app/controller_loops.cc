@@ -12,11 +12,6 @@ namespace {
 constexpr absl::Duration kRetryPause = absl::Milliseconds(100);
 constexpr absl::Duration kWatchPoll = absl::Seconds(1);
 
-ports::ObjectKey KeyOf(const v1alpha1::Unikernel& object) {
-  const std::string& ns = object.metadata().namespace_();
-  return {.ns = ns.empty() ? "default" : ns, .name = object.metadata().name()};
-}
-
 }  // namespace
 
 void Controller::WatchLoop() {
@@ -28,8 +23,9 @@ void Controller::WatchLoop() {
       absl::SleepFor(kRetryPause);
       continue;
     }
+    reconciler_.objects().Replace(list->items);
     for (const v1alpha1::Unikernel& object : list->items) {
-      Enqueue(KeyOf(object));
+      Enqueue(ObjectCache::KeyOf(object));
     }
     absl::StatusOr<std::unique_ptr<ports::Watcher>> watcher =
         store_.Watch(ports::WatchOptions{.resource_version = list->resource_version});
@@ -56,7 +52,9 @@ void Controller::WatchLoop() {
         break;
       }
       for (const ports::WatchEvent& event : *events) {
-        Enqueue(KeyOf(event.object));
+        // Cached before the pass it triggers reads it.
+        reconciler_.objects().Apply(event);
+        Enqueue(ObjectCache::KeyOf(event.object));
       }
     }
     absl::MutexLock lock(&mu_);

@@ -1,5 +1,7 @@
 #include "controller/app/expectations.h"
 
+#include <algorithm>
+
 namespace nanoplane::controller::app {
 
 void Expectations::ExpectStart(const std::string& instance, absl::Time now) {
@@ -25,6 +27,27 @@ std::optional<absl::Time> Expectations::Deadline(const std::string& instance) co
     return std::nullopt;
   }
   return it->second;
+}
+
+std::optional<absl::Time> Expectations::Check(std::vector<Entry>& entries, absl::Time now) {
+  std::optional<absl::Time> earliest;
+  absl::MutexLock lock(&mu_);
+  if (deadlines_.empty()) {
+    return earliest;  // the usual case once a fleet has settled
+  }
+  for (Entry& entry : entries) {
+    auto it = deadlines_.find(*entry.name);
+    if (it == deadlines_.end()) {
+      continue;
+    }
+    if (entry.reported) {
+      deadlines_.erase(it);
+    } else if (now < it->second) {
+      entry.pending = true;
+      earliest = earliest.has_value() ? std::min(*earliest, it->second) : it->second;
+    }
+  }
+  return earliest;
 }
 
 void Expectations::Expire(absl::Time now) {

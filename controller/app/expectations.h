@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -23,6 +24,8 @@ class Expectations {
  public:
   explicit Expectations(absl::Duration timeout) : timeout_(timeout) {}
 
+  absl::Duration timeout() const { return timeout_; }
+
   // The instance was just started at `now`.
   void ExpectStart(const std::string& instance, absl::Time now);
   // Its agent reported it: the expectation is met.
@@ -31,6 +34,16 @@ class Expectations {
   bool Pending(const std::string& instance, absl::Time now) const;
   // When the expectation of `instance` times out; nullopt when there is none.
   std::optional<absl::Time> Deadline(const std::string& instance) const;
+
+  // One pass's instances at once, under one lock: meets the expectations of
+  // the reported ones and says which others are pending. Returns the earliest
+  // deadline among those pending.
+  struct Entry {
+    const std::string* name = nullptr;  // in
+    bool reported = false;              // in: its agent reports it
+    bool pending = false;               // out
+  };
+  std::optional<absl::Time> Check(std::vector<Entry>& entries, absl::Time now);
   // Drops timed-out expectations.
   void Expire(absl::Time now);
 

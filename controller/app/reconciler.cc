@@ -66,27 +66,42 @@ FleetView Reconciler::MeasureFleet() const {
     registry = registry_;
     fleet.started = started_;
   }
-  std::shared_ptr<const std::vector<core::Host>> previous;
+  std::shared_ptr<const FleetBase> base =
+      fleet_.Update(hub_.SharedHosts(), std::move(registry), fleet);
+  std::shared_ptr<const AssignedResources> assigned = table_.AssignedByHost();
+  absl::Time now = options_.now();
+  std::optional<FleetView> previous;
   {
-    absl::MutexLock lock(&hosts_mu_);
-    previous = last_hosts_;
+    absl::MutexLock lock(&view_mu_);
+    // While neither the sessions nor the assignments change, and no silent
+    // host's grace period ends, a new view would measure the same.
+    if (last_view_.has_value() && last_view_->base() == base.get() && last_assigned_ == assigned &&
+        now < last_view_->valid_until()) {
+      return *last_view_;
+    }
+    previous = last_view_;
   }
-  FleetView view(fleet_.Update(hub_.SharedHosts(), std::move(registry), fleet),
-                 *table_.AssignedByHost(), options_.now(), fleet, previous);
-  absl::MutexLock lock(&hosts_mu_);
-  last_hosts_ = view.SharedHosts();
+  FleetView view(std::move(base), *assigned, now, fleet,
+                 previous.has_value() ? &previous->SharedHosts() : nullptr);
+  absl::MutexLock lock(&view_mu_);
+  last_view_ = view;
+  last_assigned_ = std::move(assigned);
   return view;
 }
 
-absl::StatusOr<std::optional<v1alpha1::Unikernel>> Reconciler::ReadObject(
-    const ports::ObjectKey& key) {
-  absl::StatusOr<v1alpha1::Unikernel> object = store_.Get(key);
-  if (absl::IsNotFound(object.status())) {
-    return std::nullopt;
+absl::StatusOr<ObjectCache::Object> Reconciler::ReadObject(const ports::ObjectKey& key) {
+  ObjectCache::Object object = objects_.Get(key);
+  if (object == nullptr) {
+    // Not listed or watched yet, or gone: only the Store can tell.
+    absl::StatusOr<v1alpha1::Unikernel> stored = store_.Get(key);
+    if (absl::IsNotFound(stored.status())) {
+      return nullptr;
+    }
+    NP_RETURN_IF_ERROR(stored.status());
+    object = std::make_shared<const v1alpha1::Unikernel>(*std::move(stored));
   }
-  NP_RETURN_IF_ERROR(object.status());
   if (!object->metadata().deletion_timestamp().empty() || HasFinalizer(*object)) {
-    return *std::move(object);
+    return object;
   }
   // First sight: the finalizer goes on before any instance is started, so a
   // delete can never drop the object while instances still run. A conflict
@@ -94,14 +109,15 @@ absl::StatusOr<std::optional<v1alpha1::Unikernel>> Reconciler::ReadObject(
   v1alpha1::Unikernel with_finalizer = *object;
   with_finalizer.mutable_metadata()->add_finalizers(std::string(core::kFinalizer));
   NP_ASSIGN_OR_RETURN(v1alpha1::Unikernel updated, store_.Update(with_finalizer));
-  return updated;
+  objects_.Wrote(updated);
+  return std::make_shared<const v1alpha1::Unikernel>(std::move(updated));
 }
 
 absl::StatusOr<core::ReconcileInput> Reconciler::MeasureInput(
-    const ports::ObjectKey& key, const std::optional<v1alpha1::Unikernel>& object,
-    const std::vector<ports::RevisionRecord>& revisions) {
+    const ports::ObjectKey& key, const v1alpha1::Unikernel* object,
+    const std::vector<ports::RevisionRecord>& revisions, std::optional<absl::Time>& pending_until) {
   core::ReconcileInput input{.now = options_.now(), .eviction_timeout = options_.eviction_timeout};
-  if (!object.has_value()) {
+  if (object == nullptr) {
     absl::MutexLock lock(&desired_mu_);
     desired_.erase(key);
   } else {
@@ -115,30 +131,33 @@ absl::StatusOr<core::ReconcileInput> Reconciler::MeasureInput(
     input.revisions.push_back(FromRecord(record));
   }
   FleetView fleet = MeasureFleet();
-  input.hosts = core::HostList(fleet.SharedHosts());
+  input.hosts = fleet.SharedHosts();
   // Only the fields merging reads are copied out, and merged outside the
   // table's lock, which every worker's pass needs.
   std::vector<AssignedCopy> assigned;
   table_.VisitKey(key, [&](const AssignedInstance& instance) {
     assigned.push_back(AssignedCopy::Of(instance));
   });
-  input.instances.reserve(assigned.size());
-  for (AssignedCopy& copy : assigned) {
-    const std::string& name = copy.instance.name;
-    const std::string& host = copy.instance.host;
-    const ParsedReport* report = fleet.Parsed(host, name);
-    if (report != nullptr) {
-      expectations_.Observed(name);
-    }
-    bool expected = expectations_.Pending(name, input.now);
-    const ports::HostSession* session = fleet.Session(host);
-    input.instances.push_back(MergeCopy(std::move(copy), session, report, expected));
+  std::vector<const IndexedSession*> sessions(assigned.size());
+  std::vector<const ParsedReport*> reports(assigned.size());
+  std::vector<Expectations::Entry> expected(assigned.size());
+  for (size_t i = 0; i < assigned.size(); ++i) {
+    sessions[i] = fleet.Find(assigned[i].instance.host);
+    reports[i] = sessions[i] != nullptr ? sessions[i]->Parsed(assigned[i].instance.name) : nullptr;
+    expected[i] = {.name = &assigned[i].instance.name, .reported = reports[i] != nullptr};
   }
-  // Only the names a new instance of this Unikernel could collide with: the
-  // fleet's names would cost a copy of the whole fleet per pass.
-  std::string prefix = core::InstanceNamePrefix(key.name);
-  table_.AddNamesWithPrefix(prefix, input.taken_names);
-  fleet.AddReportedNames(prefix, input.taken_names);
+  pending_until = expectations_.Check(expected, input.now);
+  input.instances.reserve(assigned.size());
+  for (size_t i = 0; i < assigned.size(); ++i) {
+    const ports::HostSession* session =
+        sessions[i] != nullptr ? sessions[i]->session.get() : nullptr;
+    input.instances.push_back(
+        MergeCopy(std::move(assigned[i]), session, reports[i], expected[i].pending));
+  }
+  // Asked only for the names a pass draws for new instances.
+  input.taken_lookup.taken = [this, fleet](std::string_view name) {
+    return table_.Contains(name) || fleet.Reported(name);
+  };
   return input;
 }
 
@@ -158,31 +177,32 @@ absl::StatusOr<core::DesiredUnikernel> Reconciler::Desired(const ports::ObjectKe
   return desired;
 }
 
-std::optional<absl::Duration> Reconciler::ExpectationRequeue(const ports::ObjectKey& key,
-                                                             absl::Time now) const {
-  std::optional<absl::Duration> earliest;
-  for (const std::string& name : table_.NamesOfKey(key)) {
-    std::optional<absl::Time> deadline = expectations_.Deadline(name);
-    if (deadline.has_value() && *deadline > now) {
-      absl::Duration after = *deadline - now;
-      earliest = earliest.has_value() ? std::min(*earliest, after) : after;
-    }
-  }
-  return earliest;
-}
-
 absl::StatusOr<std::optional<absl::Duration>> Reconciler::Reconcile(const ports::ObjectKey& key) {
-  NP_ASSIGN_OR_RETURN(std::optional<v1alpha1::Unikernel> object, ReadObject(key));
+  NP_ASSIGN_OR_RETURN(ObjectCache::Object object, ReadObject(key));
   NP_ASSIGN_OR_RETURN(std::vector<ports::RevisionRecord> revisions, store_.ListRevisions(key));
-  NP_ASSIGN_OR_RETURN(core::ReconcileInput input, MeasureInput(key, object, revisions));
+  std::optional<absl::Time> pending_until;
+  NP_ASSIGN_OR_RETURN(core::ReconcileInput input,
+                      MeasureInput(key, object.get(), revisions, pending_until));
   // Instance names only need to be unpredictable, not reproducible.
   absl::BitGen rng;
   core::ReconcileResult result = core::Reconcile(input, rng);
-  ActionExecutor executor(store_, table_, expectations_, key, std::move(object), revisions,
-                          input.hosts, input.now);
+  ActionExecutor executor(store_, table_, expectations_, key, std::move(object), &objects_,
+                          revisions, input.hosts, input.now);
   NP_RETURN_IF_ERROR(executor.Execute(result.actions));
   std::optional<absl::Duration> requeue = result.requeue_after;
-  std::optional<absl::Duration> expectation = ExpectationRequeue(key, input.now);
+  // Look again when an expected start would count as lost: the earliest
+  // pending expectation, or this pass's own starts.
+  for (const core::Action& action : result.actions) {
+    if (std::holds_alternative<core::StartInstance>(action)) {
+      absl::Time deadline = input.now + expectations_.timeout();
+      pending_until = pending_until.has_value() ? std::min(*pending_until, deadline) : deadline;
+      break;
+    }
+  }
+  std::optional<absl::Duration> expectation;
+  if (pending_until.has_value()) {
+    expectation = std::max(*pending_until - input.now, absl::ZeroDuration());
+  }
   if (expectation.has_value() && (!requeue.has_value() || *expectation < *requeue)) {
     requeue = expectation;
   }

@@ -1,11 +1,12 @@
 #pragma once
 
 // Reconciler: one level-triggered pass for one Unikernel key. It measures the
-// core's input (the stored object or its absence, its revisions, the fleet from
-// the AgentHub and the host registry, its instances from the assignment table
-// joined with the agents' reports), calls core::Reconcile, and executes the
-// actions in order through the ports (see ActionExecutor). It never assumes an
-// action worked: the next pass measures again.
+// core's input (the object as the Store's watch delivered it, or its absence;
+// its revisions; the fleet from the AgentHub and the host registry; its
+// instances from the assignment table joined with the agents' reports), calls
+// core::Reconcile, and executes the actions in order through the ports (see
+// ActionExecutor). It never assumes an action worked: the next pass measures
+// again.
 //
 // On first sight of a live Unikernel it adds the finalizer, so that deletion
 // waits until its instances are stopped.
@@ -31,6 +32,7 @@
 #include "controller/app/assignment_table.h"
 #include "controller/app/expectations.h"
 #include "controller/app/fleet_view.h"
+#include "controller/app/object_cache.h"
 #include "controller/core/reconcile.h"
 #include "controller/ports/agent_hub.h"
 #include "controller/ports/store.h"
@@ -69,34 +71,39 @@ class Reconciler {
 
   absl::Time started() const;
   Expectations& expectations() { return expectations_; }
+  // The objects as the controller's watch delivered them; passes read from
+  // here and fall back to the Store for what it does not hold.
+  ObjectCache& objects() { return objects_; }
   const ReconcilerOptions& options() const { return options_; }
 
  private:
-  // Reads the object (nullopt when gone) and adds the finalizer when missing.
-  absl::StatusOr<std::optional<v1alpha1::Unikernel>> ReadObject(const ports::ObjectKey& key);
+  // Reads the object (null when gone) and adds the finalizer when missing.
+  absl::StatusOr<ObjectCache::Object> ReadObject(const ports::ObjectKey& key);
+  // Also sets `pending_until` to the earliest deadline of an instance whose
+  // start is expected and not reported yet.
   absl::StatusOr<core::ReconcileInput> MeasureInput(
-      const ports::ObjectKey& key, const std::optional<v1alpha1::Unikernel>& object,
-      const std::vector<ports::RevisionRecord>& revisions);
+      const ports::ObjectKey& key, const v1alpha1::Unikernel* object,
+      const std::vector<ports::RevisionRecord>& revisions,
+      std::optional<absl::Time>& pending_until);
   // core::DesiredFromProto, remembered per object version: the conversion
   // (defaults, the template's hash, the status) is pure, and every pass of an
   // unchanged object would repeat it.
   absl::StatusOr<core::DesiredUnikernel> Desired(const ports::ObjectKey& key,
                                                  const v1alpha1::Unikernel& object);
-  // The earliest moment an expectation of `key`'s instances times out.
-  std::optional<absl::Duration> ExpectationRequeue(const ports::ObjectKey& key,
-                                                   absl::Time now) const;
-
   ports::Store& store_;
   ports::AgentHub& hub_;
   AssignmentTable& table_;
   const ReconcilerOptions options_;
   Expectations expectations_;
+  ObjectCache objects_;
   mutable FleetCache fleet_;
-  // The hosts the last view measured: while the fleet does not change, every
-  // pass shares one vector (a thousand hosts copied per pass were most of an
+  // The last view measured, and the assignments it measured: while neither
+  // changes, passes share it, and a new one shares its hosts when they measure
+  // the same (a thousand hosts measured or copied per pass were most of an
   // idle pass's cost).
-  mutable absl::Mutex hosts_mu_;
-  mutable std::shared_ptr<const std::vector<core::Host>> last_hosts_ ABSL_GUARDED_BY(hosts_mu_);
+  mutable absl::Mutex view_mu_;
+  mutable std::optional<FleetView> last_view_ ABSL_GUARDED_BY(view_mu_);
+  mutable std::shared_ptr<const AssignedResources> last_assigned_ ABSL_GUARDED_BY(view_mu_);
   absl::Mutex desired_mu_;
   // key -> (resourceVersion, its conversion)
   std::map<ports::ObjectKey, std::pair<std::string, core::DesiredUnikernel>> desired_
