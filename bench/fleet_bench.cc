@@ -15,7 +15,10 @@
 //
 //   build/bench/np_fleet_bench [--quick] [--hosts N] [--unikernels N]
 //       [--replicas N] [--boot-ms N] [--store sqlite|fake] [--sync full|normal]
-//       [--passes N] [--workers N] [--tick-ms N] [--timeout-s N]
+//       [--passes N] [--workers N] [--tick-ms N] [--timeout-s N] [--no-rollout]
+//
+// --no-rollout skips step 3 (for profiling the passes; the peak RSS is then
+// the one once ready).
 
 #include <stdlib.h>
 
@@ -63,6 +66,7 @@ struct Flags {
   int workers = ControllerOptions().workers;
   int tick_ms = 20;
   int timeout_s = 600;
+  bool rollout = true;
 };
 
 [[noreturn]] void Die(const std::string& message) {
@@ -79,6 +83,10 @@ Flags ParseFlags(int argc, char** argv) {
       flags.unikernels = 50;
       flags.passes = 3;
       flags.timeout_s = 60;
+      continue;
+    }
+    if (flag == "--no-rollout") {
+      flags.rollout = false;
       continue;
     }
     if (i + 1 >= argc) {
@@ -406,7 +414,9 @@ void Bench::Run() {
   Row("one Unikernel, sequential (median)", Percentile(per_unikernel_ms_, 0.5), "ms", "");
   Row("one Unikernel, sequential (p99)", Percentile(per_unikernel_ms_, 0.99), "ms", "");
   Row("one Unikernel, sequential (max)", Percentile(per_unikernel_ms_, 1), "ms", "");
-  Row("rolling update of everything", Millis(ChangeAll("v2")), "ms", "");
+  if (flags_.rollout) {
+    Row("rolling update of everything", Millis(ChangeAll("v2")), "ms", "");
+  }
   double hwm = ProcMiB("VmHWM");
   Row("RSS before the fleet (VmRSS)", baseline_rss_, "MiB", "");
   Row("peak RSS before the fleet (VmHWM)", baseline_hwm_, "MiB", "");
