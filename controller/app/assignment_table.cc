@@ -19,9 +19,27 @@ void AssignmentTable::ShareTemplate(AssignedInstance& instance) {
   instance.assignment.clear_template_();
 }
 
+AssignedCopy AssignedCopy::Of(const AssignedInstance& assigned) {
+  return AssignedCopy{.instance = {.name = assigned.name(),
+                                   .host = assigned.host,
+                                   .revision_hash = assigned.assignment.identity().spec_hash(),
+                                   .created_time = assigned.created_time,
+                                   .stop_requested = assigned.stop_requested},
+                      .generation = assigned.generation};
+}
+
+void AssignmentTable::Changed(const AssignedInstance& instance) {
+  auto it = of_key_.find(instance.key);
+  if (it != of_key_.end()) {
+    it->second.copies.reset();
+  }
+}
+
 void AssignmentTable::Indexed(const AssignedInstance& instance) {
   host_of_[instance.name()] = instance.host;
-  of_key_[instance.key][instance.name()] = &instance;
+  KeyInstances& of_key = of_key_[instance.key];
+  of_key.by_name[instance.name()] = &instance;
+  of_key.copies.reset();
   assigned_snapshot_.reset();
   core::Resources& sum = assigned_[instance.host];
   sum.memory_bytes += instance.resources.memory_bytes;
@@ -32,8 +50,9 @@ void AssignmentTable::Unindexed(const AssignedInstance& instance) {
   host_of_.erase(instance.name());
   auto names = of_key_.find(instance.key);
   if (names != of_key_.end()) {
-    names->second.erase(instance.name());
-    if (names->second.empty()) {
+    names->second.by_name.erase(instance.name());
+    names->second.copies.reset();
+    if (names->second.by_name.empty()) {
       of_key_.erase(names);
     }
   }
@@ -84,6 +103,7 @@ absl::Status AssignmentTable::ChangeHost(const std::string& host, const Mutation
     auto it = instances.find(name);
     if (it != instances.end() && (it->second.generation == 0 || it->second.stop_requested)) {
       it->second.generation = std::max(it->second.generation, generation);
+      Changed(it->second);
     }
   }
   return absl::OkStatus();
@@ -133,6 +153,7 @@ void AssignmentTable::Stop(const std::string& host, const std::string& name) {
     }
     it->second.stop_requested = true;
     it->second.generation = 0;
+    Changed(it->second);
     return true;
   }).IgnoreError();
 }
@@ -175,7 +196,7 @@ std::vector<std::string> AssignmentTable::NamesOfKey(const ports::ObjectKey& key
   std::vector<std::string> names;
   auto instances = of_key_.find(key);
   if (instances != of_key_.end()) {
-    for (const auto& [name, instance] : instances->second) {
+    for (const auto& [name, instance] : instances->second.by_name) {
       names.push_back(name);
     }
   }
@@ -189,9 +210,29 @@ void AssignmentTable::VisitKey(const ports::ObjectKey& key,
   if (instances == of_key_.end()) {
     return;
   }
-  for (const auto& [name, instance] : instances->second) {
+  for (const auto& [name, instance] : instances->second.by_name) {
     visit(*instance);
   }
+}
+
+std::shared_ptr<const std::vector<AssignedCopy>> AssignmentTable::CopiesOfKey(
+    const ports::ObjectKey& key) const {
+  static const auto* const kNone = new std::shared_ptr<const std::vector<AssignedCopy>>(
+      std::make_shared<const std::vector<AssignedCopy>>());
+  absl::MutexLock lock(&mu_);
+  auto it = of_key_.find(key);
+  if (it == of_key_.end()) {
+    return *kNone;
+  }
+  if (it->second.copies == nullptr) {
+    auto copies = std::make_shared<std::vector<AssignedCopy>>();
+    copies->reserve(it->second.by_name.size());
+    for (const auto& [name, instance] : it->second.by_name) {
+      copies->push_back(AssignedCopy::Of(*instance));
+    }
+    it->second.copies = std::move(copies);
+  }
+  return it->second.copies;
 }
 
 void AssignmentTable::VisitAll(const std::function<void(const AssignedInstance&)>& visit) const {

@@ -65,6 +65,15 @@ struct AssignedInstance {
   const std::string& name() const { return assignment.identity().name(); }
 };
 
+// What merging reads of an assigned instance: the core's fields plus the
+// generation, without the identity proto and key that copying an
+// AssignedInstance would allocate as well.
+struct AssignedCopy {
+  core::Instance instance;  // name, host, revision_hash, created_time, stop_requested
+  int64_t generation = 0;
+  static AssignedCopy Of(const AssignedInstance& assigned);
+};
+
 class AssignmentTable {
  public:
   explicit AssignmentTable(ports::AgentHub& hub) : hub_(hub) {}
@@ -85,6 +94,10 @@ class AssignmentTable {
   void Adopt(AssignedInstance instance);
 
   std::vector<AssignedInstance> ForKey(const ports::ObjectKey& key) const;
+  // The instances of `key` as merging reads them, sorted by name. Shared and
+  // immutable until one of them changes: a pass takes it without copying the
+  // instances under the table's lock, which every worker's pass needs.
+  std::shared_ptr<const std::vector<AssignedCopy>> CopiesOfKey(const ports::ObjectKey& key) const;
   std::vector<std::string> NamesOfKey(const ports::ObjectKey& key) const;
   std::vector<AssignedInstance> All() const;
   // Calls `visit` for each instance of `key` / every instance, under the
@@ -117,6 +130,8 @@ class AssignmentTable {
   // `instance` is the one in hosts_.
   void Indexed(const AssignedInstance& instance);
   void Unindexed(const AssignedInstance& instance);
+  // Drops the copies of the instance's key (under mu_): call on every change.
+  void Changed(const AssignedInstance& instance);
 
   ports::AgentHub& hub_;
   mutable absl::Mutex mu_;
@@ -126,8 +141,12 @@ class AssignmentTable {
   // Indexes, so that a pass for one Unikernel costs what it has, not what the
   // fleet has: its instances' names, and each host's resource sum.
   // The pointers are into hosts_ (map nodes do not move).
-  std::map<ports::ObjectKey, std::map<std::string, const AssignedInstance*>> of_key_
-      ABSL_GUARDED_BY(mu_);
+  struct KeyInstances {
+    std::map<std::string, const AssignedInstance*> by_name;
+    // What CopiesOfKey returned last; reset by every change of one of them.
+    mutable std::shared_ptr<const std::vector<AssignedCopy>> copies;
+  };
+  std::map<ports::ObjectKey, KeyInstances> of_key_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, core::Resources> assigned_ ABSL_GUARDED_BY(mu_);
   // spec hash -> the template its instances share
   std::map<std::string, std::weak_ptr<const v1alpha1::UnikernelTemplate>> templates_

@@ -343,15 +343,6 @@ core::Instance MergeInstance(const AssignedInstance& assigned, const ports::Host
   return MergeParsed(assigned, session, &parsed, expected);
 }
 
-AssignedCopy AssignedCopy::Of(const AssignedInstance& assigned) {
-  return AssignedCopy{.instance = {.name = assigned.name(),
-                                   .host = assigned.host,
-                                   .revision_hash = assigned.assignment.identity().spec_hash(),
-                                   .created_time = assigned.created_time,
-                                   .stop_requested = assigned.stop_requested},
-                      .generation = assigned.generation};
-}
-
 core::Instance MergeParsed(const AssignedInstance& assigned, const ports::HostSession* session,
                            const ParsedReport* report, bool expected) {
   return MergeCopy(AssignedCopy::Of(assigned), session, report, expected);

@@ -163,14 +163,6 @@ core::Instance MergeInstance(const AssignedInstance& assigned, const ports::Host
 core::Instance MergeParsed(const AssignedInstance& assigned, const ports::HostSession* session,
                            const ParsedReport* report, bool expected);
 
-// What merging reads of an assigned instance, copied out of the table under
-// its lock: the core's fields plus the generation, without the identity proto
-// and key that copying an AssignedInstance would allocate as well.
-struct AssignedCopy {
-  core::Instance instance;  // name, host, revision_hash, created_time, stop_requested
-  int64_t generation = 0;
-  static AssignedCopy Of(const AssignedInstance& assigned);
-};
 // MergeParsed over such a copy, which it completes.
 core::Instance MergeCopy(AssignedCopy assigned, const ports::HostSession* session,
                          const ParsedReport* report, bool expected);

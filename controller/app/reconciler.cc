@@ -132,12 +132,8 @@ absl::StatusOr<core::ReconcileInput> Reconciler::MeasureInput(
   }
   FleetView fleet = MeasureFleet();
   input.hosts = fleet.SharedHosts();
-  // Only the fields merging reads are copied out, and merged outside the
-  // table's lock, which every worker's pass needs.
-  std::vector<AssignedCopy> assigned;
-  table_.VisitKey(key, [&](const AssignedInstance& instance) {
-    assigned.push_back(AssignedCopy::Of(instance));
-  });
+  // Shared with the table until it changes; merged outside its lock.
+  std::vector<AssignedCopy> assigned = *table_.CopiesOfKey(key);
   std::vector<const IndexedSession*> sessions(assigned.size());
   std::vector<const ParsedReport*> reports(assigned.size());
   std::vector<Expectations::Entry> expected(assigned.size());

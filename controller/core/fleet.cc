@@ -82,6 +82,11 @@ bool StopsBefore(const InstanceView& a, const InstanceView& b) {
                          b.revision, -(y.created_time - absl::UnixEpoch()), y.name);
 }
 
+void Rank(std::vector<const InstanceView*>& views) {
+  std::sort(views.begin(), views.end(),
+            [](const InstanceView* a, const InstanceView* b) { return StopsBefore(*a, *b); });
+}
+
 FleetCounts CountActive(const std::vector<InstanceView>& views) {
   FleetCounts counts;
   for (const InstanceView& view : views) {

@@ -52,8 +52,13 @@ std::vector<InstanceView> ClassifyInstances(const std::vector<Instance>& instanc
 // a shorter time, more restarts, an older revision, created later; then name.
 bool StopsBefore(const InstanceView& a, const InstanceView& b);
 
-// The active views of `views` for which `filter` holds, best stop candidate
-// first.
+// Sorts by StopsBefore: the best stop candidate first.
+void Rank(std::vector<const InstanceView*>& views);
+
+// The active views of `views` for which `filter` holds, in input order.
+template <typename Filter>
+std::vector<const InstanceView*> ActiveWhere(const std::vector<InstanceView>& views, Filter filter);
+// The same, best stop candidate first.
 template <typename Filter>
 std::vector<const InstanceView*> RankActive(const std::vector<InstanceView>& views, Filter filter);
 

@@ -8,15 +8,21 @@
 namespace nanoplane::controller::core {
 
 template <typename Filter>
-std::vector<const InstanceView*> RankActive(const std::vector<InstanceView>& views, Filter filter) {
-  std::vector<const InstanceView*> ranked;
+std::vector<const InstanceView*> ActiveWhere(const std::vector<InstanceView>& views,
+                                             Filter filter) {
+  std::vector<const InstanceView*> active;
   for (const InstanceView& view : views) {
     if (view.active && filter(view)) {
-      ranked.push_back(&view);
+      active.push_back(&view);
     }
   }
-  std::sort(ranked.begin(), ranked.end(),
-            [](const InstanceView* a, const InstanceView* b) { return StopsBefore(*a, *b); });
+  return active;
+}
+
+template <typename Filter>
+std::vector<const InstanceView*> RankActive(const std::vector<InstanceView>& views, Filter filter) {
+  std::vector<const InstanceView*> ranked = ActiveWhere(views, filter);
+  Rank(ranked);
   return ranked;
 }
 

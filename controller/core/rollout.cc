@@ -89,11 +89,12 @@ int CountAvailable(const std::vector<const InstanceView*>& views) {
 
 // Brings the update revision to `replicas`: surplus first by rank, shortfall
 // within replicas + maxSurge. Returns {instances now, available ones stopped}.
-std::pair<int, int> ScaleUpdated(Planner& planner, const std::vector<const InstanceView*>& updated,
+std::pair<int, int> ScaleUpdated(Planner& planner, std::vector<const InstanceView*>& updated,
                                  int total, const RolloutLimits& limits) {
   int replicas = planner.input().desired->replicas;
   int count = static_cast<int>(updated.size());
   if (count > replicas) {
+    Rank(updated);
     int available_stopped = 0;
     for (int i = 0; i < count - replicas; ++i) {
       planner.Stop(*updated[i], "ScaleDown");
@@ -137,13 +138,15 @@ void ScaleDownOld(Planner& planner, const std::vector<const InstanceView*>& old,
 
 void PlanRolling(Planner& planner, const RolloutLimits& limits) {
   const std::vector<InstanceView>& views = *planner.input().views;
-  std::vector<const InstanceView*> updated = RankActive(views, IsUpdated);
-  std::vector<const InstanceView*> old = RankActive(views, IsOld);
+  // Ranked only where the rank decides something: most passes stop nothing.
+  std::vector<const InstanceView*> updated = ActiveWhere(views, IsUpdated);
+  std::vector<const InstanceView*> old = ActiveWhere(views, IsOld);
   int total = static_cast<int>(updated.size() + old.size());
   auto [new_count, available_stopped] = ScaleUpdated(planner, updated, total, limits);
   if (old.empty()) {
     return;
   }
+  Rank(old);
   total += new_count - static_cast<int>(updated.size());
   int new_available = CountAvailable(updated) - available_stopped;
   ScaleDownOld(planner, old, total, new_count, new_available, limits);

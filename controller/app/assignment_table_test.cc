@@ -1,0 +1,66 @@
+#include "controller/app/assignment_table.h"
+
+#include "controller/app/testing_fake_hub.h"
+#include "gtest/gtest.h"
+
+namespace nanoplane::controller::app {
+namespace {
+
+AssignedInstance Instance(const std::string& unikernel, const std::string& name,
+                          const std::string& host) {
+  AssignedInstance instance{.key = {.name = unikernel}, .host = host};
+  instance.assignment.mutable_identity()->set_name(name);
+  instance.assignment.mutable_identity()->set_spec_hash("abc");
+  return instance;
+}
+
+std::vector<std::string> Names(const std::vector<AssignedCopy>& copies) {
+  std::vector<std::string> names;
+  for (const AssignedCopy& copy : copies) {
+    names.push_back(copy.instance.name);
+  }
+  return names;
+}
+
+TEST(AssignmentTableTest, CopiesOfAKeyAreSharedUntilOneOfItsInstancesChanges) {
+  testing::FakeAgentHub hub;
+  AssignmentTable table(hub);
+  ASSERT_TRUE(table.Start(Instance("web", "web-b", "h1")).ok());
+  ASSERT_TRUE(table.Start(Instance("web", "web-a", "h2")).ok());
+  ASSERT_TRUE(table.Start(Instance("db", "db-a", "h1")).ok());
+
+  auto web = table.CopiesOfKey({.name = "web"});
+  auto db = table.CopiesOfKey({.name = "db"});
+  EXPECT_EQ(Names(*web), (std::vector<std::string>{"web-a", "web-b"})) << "sorted by name";
+  EXPECT_EQ((*web)[0].instance.host, "h2");
+  EXPECT_EQ((*web)[0].instance.revision_hash, "abc");
+  EXPECT_GT((*web)[0].generation, 0) << "sent";
+  EXPECT_EQ(table.CopiesOfKey({.name = "web"}), web) << "nothing changed: the same copies";
+
+  table.Stop("h1", "web-b");
+  auto stopped = table.CopiesOfKey({.name = "web"});
+  EXPECT_NE(stopped, web);
+  EXPECT_TRUE((*stopped)[1].instance.stop_requested);
+  EXPECT_FALSE((*web)[1].instance.stop_requested) << "copies taken before do not change";
+  EXPECT_EQ(table.CopiesOfKey({.name = "db"}), db) << "another key's copies stay";
+
+  table.Delete("h1", "web-b");
+  EXPECT_EQ(Names(*table.CopiesOfKey({.name = "web"})), (std::vector<std::string>{"web-a"}));
+  table.Delete("h2", "web-a");
+  EXPECT_TRUE(table.CopiesOfKey({.name = "web"})->empty());
+  EXPECT_TRUE(table.CopiesOfKey({.name = "unknown"})->empty());
+}
+
+TEST(AssignmentTableTest, ContainsNamesOnAnyHost) {
+  testing::FakeAgentHub hub;
+  AssignmentTable table(hub);
+  ASSERT_TRUE(table.Start(Instance("web", "web-a", "h1")).ok());
+  EXPECT_TRUE(table.Contains("web-a"));
+  EXPECT_FALSE(table.Contains("web-b"));
+  EXPECT_EQ(table.Start(Instance("web", "web-a", "h2")).code(), absl::StatusCode::kAlreadyExists);
+  table.Delete("h1", "web-a");
+  EXPECT_FALSE(table.Contains("web-a"));
+}
+
+}  // namespace
+}  // namespace nanoplane::controller::app
