@@ -154,7 +154,7 @@ grpc::Status GrpcAgentHub::Serve(grpc::ServerContext* context,
 
 void GrpcAgentHub::OnHello(const std::shared_ptr<Stream>& stream, const agent::v1::Hello& hello) {
   std::shared_ptr<Stream> replaced;
-  std::optional<agent::v1::Assignment> assignment;
+  std::optional<ports::HostAssignment> assignment;
   {
     std::lock_guard<std::mutex> guard(mutex_);
     auto& existing = streams_[hello.host()];
@@ -182,7 +182,7 @@ void GrpcAgentHub::OnHello(const std::shared_ptr<Stream>& stream, const agent::v
       {{"host", hello.host()}, {"instances", StrCat(hello.instances_size())}});
   if (assignment) {
     ControllerMessage message;
-    *message.mutable_assignment() = *assignment;
+    *message.mutable_assignment() = assignment->ToProto();
     stream->Write(message);
   }
   Notify(hello.host());
@@ -265,24 +265,25 @@ bool GrpcAgentHub::Send(const std::string& host, const ControllerMessage& messag
 }
 
 int64_t GrpcAgentHub::Assign(const std::string& host,
-                             std::vector<agent::v1::InstanceAssignment> instances) {
-  ControllerMessage message;
-  int64_t generation;
+                             std::vector<ports::SharedAssignment> instances) {
+  ports::HostAssignment assignment;
+  bool connected = false;
   {
     std::lock_guard<std::mutex> guard(mutex_);
-    generation = ++next_generation_;
-    agent::v1::Assignment& assignment = assignments_[host];
-    assignment.set_generation(generation);
-    assignment.mutable_instances()->Clear();
-    for (auto& instance : instances) {
-      *assignment.add_instances() = std::move(instance);
-    }
+    ports::HostAssignment& held = assignments_[host];
+    held.generation = ++next_generation_;
+    held.instances = std::move(instances);
     // The session's assigned_generation is filled in when it is read or the
     // host next reports: a copy of the session per Assign would cost more.
-    *message.mutable_assignment() = assignment;
+    assignment = held;  // pointers only
+    connected = streams_.contains(host);
   }
-  Send(host, message);  // not connected: sent on the next hello
-  return generation;
+  if (connected) {  // else sent on the next hello
+    ControllerMessage message;
+    *message.mutable_assignment() = assignment.ToProto();
+    Send(host, message);
+  }
+  return assignment.generation;
 }
 
 std::vector<ports::HostSession> GrpcAgentHub::Hosts() const {
@@ -299,7 +300,7 @@ std::vector<ports::HostSession> GrpcAgentHub::Hosts() const {
 
 int64_t GrpcAgentHub::AssignedGenerationLocked(const std::string& host) const {
   auto it = assignments_.find(host);
-  return it == assignments_.end() ? 0 : it->second.generation();
+  return it == assignments_.end() ? 0 : it->second.generation;
 }
 
 std::vector<std::shared_ptr<const ports::HostSession>> GrpcAgentHub::SharedHosts() const {

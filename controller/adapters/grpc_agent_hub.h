@@ -38,8 +38,7 @@ class GrpcAgentHub : public ports::AgentHub {
   std::string address() const { return address_; }
 
   // ports::AgentHub
-  int64_t Assign(const std::string& host,
-                 std::vector<agent::v1::InstanceAssignment> instances) override;
+  int64_t Assign(const std::string& host, std::vector<ports::SharedAssignment> instances) override;
   std::vector<ports::HostSession> Hosts() const override;
   std::vector<std::shared_ptr<const ports::HostSession>> SharedHosts() const override;
   void SetOnChange(std::function<void(const std::string& host)> on_change) override;
@@ -81,7 +80,7 @@ class GrpcAgentHub : public ports::AgentHub {
   // sessions as they are.
   std::map<std::string, std::shared_ptr<const ports::HostSession>> sessions_;
   std::map<std::string, std::shared_ptr<Stream>> streams_;         // guarded by mutex_
-  std::map<std::string, agent::v1::Assignment> assignments_;       // guarded by mutex_
+  std::map<std::string, ports::HostAssignment> assignments_;       // guarded by mutex_
   std::map<std::string, std::shared_ptr<LogWaiter>> log_waiters_;  // guarded by mutex_
   int64_t next_generation_;                                        // guarded by mutex_
   uint64_t next_request_ = 0;                                      // guarded by mutex_

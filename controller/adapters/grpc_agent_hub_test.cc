@@ -126,11 +126,11 @@ struct TestAgent {
   std::vector<agent::v1::Assignment> assignments;
 };
 
-agent::v1::InstanceAssignment Instance(const std::string& name) {
+ports::SharedAssignment Instance(const std::string& name) {
   agent::v1::InstanceAssignment instance;
   instance.mutable_identity()->set_name(name);
   instance.mutable_template_()->mutable_image()->set_program("/web");
-  return instance;
+  return std::make_shared<const agent::v1::InstanceAssignment>(std::move(instance));
 }
 
 std::unique_ptr<GrpcAgentHub> StartHub(GrpcAgentHubOptions options = {}) {

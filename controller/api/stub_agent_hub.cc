@@ -16,7 +16,7 @@ void StubAgentHub::SetLog(const std::string& host, const std::string& instance, 
   logs_[{host, instance}] = std::move(log);
 }
 
-int64_t StubAgentHub::Assign(const std::string&, std::vector<agent::v1::InstanceAssignment>) {
+int64_t StubAgentHub::Assign(const std::string&, std::vector<ports::SharedAssignment>) {
   absl::MutexLock lock(&mu_);
   return ++generation_;
 }

@@ -22,8 +22,7 @@ class StubAgentHub : public ports::AgentHub {
   void SetLog(const std::string& host, const std::string& instance, std::string log);
 
   // ports::AgentHub
-  int64_t Assign(const std::string& host,
-                 std::vector<agent::v1::InstanceAssignment> instances) override;
+  int64_t Assign(const std::string& host, std::vector<ports::SharedAssignment> instances) override;
   std::vector<ports::HostSession> Hosts() const override;
   void SetOnChange(std::function<void(const std::string& host)> on_change) override;
   // NotFound for an unknown host or instance; ignores `follow` (the log ends).

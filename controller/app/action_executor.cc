@@ -98,16 +98,21 @@ absl::StatusOr<v1alpha1::UnikernelTemplate> ActionExecutor::TemplateOf(
 
 absl::Status ActionExecutor::Run(const core::StartInstance& action) {
   NP_ASSIGN_OR_RETURN(v1alpha1::UnikernelTemplate tmpl, TemplateOf(action.revision_hash));
-  AssignedInstance instance{
-      .key = key_, .host = action.host, .resources = action.resources, .created_time = now_};
-  agent::v1::InstanceIdentity* identity = instance.assignment.mutable_identity();
+  agent::v1::InstanceAssignment assignment;
+  agent::v1::InstanceIdentity* identity = assignment.mutable_identity();
   identity->set_name(action.name);
   identity->set_namespace_(key_.ns);
   identity->set_unikernel(key_.name);
   identity->set_uid(object_ != nullptr ? object_->metadata().uid() : "");
   identity->set_revision(action.revision);
   identity->set_spec_hash(action.revision_hash);
-  *instance.assignment.mutable_template_() = std::move(tmpl);
+  *assignment.mutable_template_() = std::move(tmpl);
+  AssignedInstance instance{
+      .key = key_,
+      .assignment = std::make_shared<const agent::v1::InstanceAssignment>(std::move(assignment)),
+      .host = action.host,
+      .resources = action.resources,
+      .created_time = now_};
   // Expect first: the agent may report before Start returns.
   expectations_.ExpectStart(action.name, now_);
   std::optional<core::Resources> capacity;

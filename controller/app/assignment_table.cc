@@ -4,25 +4,10 @@
 
 namespace nanoplane::controller::app {
 
-void AssignmentTable::ShareTemplate(AssignedInstance& instance) {
-  if (!instance.assignment.has_template_()) {
-    return;  // adopted without a known template
-  }
-  const std::string& hash = instance.assignment.identity().spec_hash();
-  std::weak_ptr<const v1alpha1::UnikernelTemplate>& slot = templates_[hash];
-  instance.shared_template = slot.lock();
-  if (instance.shared_template == nullptr) {
-    instance.shared_template = std::make_shared<const v1alpha1::UnikernelTemplate>(
-        std::move(*instance.assignment.mutable_template_()));
-    slot = instance.shared_template;
-  }
-  instance.assignment.clear_template_();
-}
-
 AssignedCopy AssignedCopy::Of(const AssignedInstance& assigned) {
   return AssignedCopy{.instance = {.name = assigned.name(),
                                    .host = assigned.host,
-                                   .revision_hash = assigned.assignment.identity().spec_hash(),
+                                   .revision_hash = assigned.assignment->identity().spec_hash(),
                                    .created_time = assigned.created_time,
                                    .stop_requested = assigned.stop_requested},
                       .generation = assigned.generation};
@@ -75,7 +60,7 @@ absl::Status AssignmentTable::ChangeHost(const std::string& host, const Mutation
   // Held from the change to the send, so this host's sets reach the hub in
   // the order of the changes; other hosts are not held up by a slow send.
   std::lock_guard<std::mutex> send_guard(*send_mutex);
-  std::vector<agent::v1::InstanceAssignment> set;
+  std::vector<ports::SharedAssignment> set;
   std::vector<std::string> names;
   {
     absl::MutexLock lock(&mu_);
@@ -85,10 +70,7 @@ absl::Status AssignmentTable::ChangeHost(const std::string& host, const Mutation
     }
     for (const auto& [name, instance] : hosts_[host]) {
       if (!instance.stop_requested) {
-        agent::v1::InstanceAssignment& sent = set.emplace_back(instance.assignment);
-        if (instance.shared_template != nullptr) {
-          *sent.mutable_template_() = *instance.shared_template;
-        }
+        set.push_back(instance.assignment);
       }
       names.push_back(name);
     }
@@ -138,7 +120,6 @@ absl::Status AssignmentTable::Start(AssignedInstance instance,
         instance.stop_requested = false;
         instance.generation = 0;
         AssignedInstance& stored = instances[name] = std::move(instance);
-        ShareTemplate(stored);
         Indexed(stored);
         return true;
       });
@@ -181,7 +162,6 @@ void AssignmentTable::Adopt(AssignedInstance instance) {
   }
   std::string host = instance.host;
   AssignedInstance& stored = hosts_[host][name] = std::move(instance);
-  ShareTemplate(stored);
   Indexed(stored);
 }
 

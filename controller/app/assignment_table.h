@@ -48,12 +48,9 @@ namespace nanoplane::controller::app {
 
 struct AssignedInstance {
   ports::ObjectKey key;  // its Unikernel
-  // Identity (name, spec hash) and template. In the table the template is
-  // moved to `shared_template`, one copy per revision, and put back only in
-  // what is sent: fifty thousand copies of a few templates would be most of
-  // the table's memory.
-  agent::v1::InstanceAssignment assignment;
-  std::shared_ptr<const v1alpha1::UnikernelTemplate> shared_template;
+  // Identity (name, spec hash) and template (none when adopted without a
+  // known revision), as sent: the hub holds the same object.
+  ports::SharedAssignment assignment;
   std::string host;
   core::Resources resources;
   absl::Time created_time = absl::InfinitePast();
@@ -62,7 +59,7 @@ struct AssignedInstance {
   // stop_requested, removed it); 0 when adopted and not yet sent.
   int64_t generation = 0;
 
-  const std::string& name() const { return assignment.identity().name(); }
+  const std::string& name() const { return assignment->identity().name(); }
 };
 
 // What merging reads of an assigned instance: the core's fields plus the
@@ -124,8 +121,6 @@ class AssignmentTable {
   using Mutation =
       std::function<absl::StatusOr<bool>(std::map<std::string, AssignedInstance>& instances)>;
   absl::Status ChangeHost(const std::string& host, const Mutation& mutate);
-  // Moves the instance's template into the revision's shared copy (under mu_).
-  void ShareTemplate(AssignedInstance& instance);
   // Keeps the indexes below in step with hosts_ (under mu_). REQUIRES:
   // `instance` is the one in hosts_.
   void Indexed(const AssignedInstance& instance);
@@ -148,9 +143,6 @@ class AssignmentTable {
   };
   std::map<ports::ObjectKey, KeyInstances> of_key_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, core::Resources> assigned_ ABSL_GUARDED_BY(mu_);
-  // spec hash -> the template its instances share
-  std::map<std::string, std::weak_ptr<const v1alpha1::UnikernelTemplate>> templates_
-      ABSL_GUARDED_BY(mu_);
   // assigned_ as AssignedByHost last returned it; reset by every change.
   mutable std::shared_ptr<const std::vector<std::pair<std::string, core::Resources>>>
       assigned_snapshot_ ABSL_GUARDED_BY(mu_);

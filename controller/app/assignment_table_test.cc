@@ -9,8 +9,10 @@ namespace {
 AssignedInstance Instance(const std::string& unikernel, const std::string& name,
                           const std::string& host) {
   AssignedInstance instance{.key = {.name = unikernel}, .host = host};
-  instance.assignment.mutable_identity()->set_name(name);
-  instance.assignment.mutable_identity()->set_spec_hash("abc");
+  agent::v1::InstanceAssignment assignment;
+  assignment.mutable_identity()->set_name(name);
+  assignment.mutable_identity()->set_spec_hash("abc");
+  instance.assignment = std::make_shared<const agent::v1::InstanceAssignment>(assignment);
   return instance;
 }
 

@@ -25,8 +25,10 @@ ports::HostSession Session(const std::string& host, bool connected, absl::Time l
 AssignedInstance Assigned(const std::string& name, int64_t generation, bool stopping = false) {
   AssignedInstance instance{
       .key = {.name = "web"}, .host = "h1", .stop_requested = stopping, .generation = generation};
-  instance.assignment.mutable_identity()->set_name(name);
-  instance.assignment.mutable_identity()->set_spec_hash("abc");
+  agent::v1::InstanceAssignment assignment;
+  assignment.mutable_identity()->set_name(name);
+  assignment.mutable_identity()->set_spec_hash("abc");
+  instance.assignment = std::make_shared<const agent::v1::InstanceAssignment>(assignment);
   return instance;
 }
 

@@ -40,17 +40,21 @@ const ports::RevisionRecord* TemplateCache::Find(const ports::ObjectKey& key,
 
 namespace {
 
-// Fills template and resources from the revision, when it is known.
-void AttachTemplate(const ports::RevisionRecord* revision, AssignedInstance& instance) {
-  if (revision == nullptr) {
-    return;
+// Sets the instance's assignment to `identity` and, when the revision is
+// known, its template, and the resources from it.
+void Attach(agent::v1::InstanceIdentity identity, const ports::RevisionRecord* revision,
+            AssignedInstance& instance) {
+  agent::v1::InstanceAssignment assignment;
+  *assignment.mutable_identity() = std::move(identity);
+  if (revision != nullptr) {
+    absl::StatusOr<v1alpha1::UnikernelTemplate> tmpl = DecodeTemplate(revision->template_json);
+    if (tmpl.ok()) {
+      instance.resources = core::TemplateFromProto(*tmpl).resources;
+      *assignment.mutable_template_() = *std::move(tmpl);
+    }
   }
-  absl::StatusOr<v1alpha1::UnikernelTemplate> tmpl = DecodeTemplate(revision->template_json);
-  if (!tmpl.ok()) {
-    return;
-  }
-  instance.resources = core::TemplateFromProto(*tmpl).resources;
-  *instance.assignment.mutable_template_() = *std::move(tmpl);
+  instance.assignment =
+      std::make_shared<const agent::v1::InstanceAssignment>(std::move(assignment));
 }
 
 }  // namespace
@@ -67,10 +71,9 @@ void AdoptReported(const ports::HostSession& session, TemplateCache& templates,
         .key = {.ns = identity.namespace_().empty() ? "default" : identity.namespace_(),
                 .name = identity.unikernel()},
         .host = session.host};
-    *instance.assignment.mutable_identity() = identity;
     absl::StatusOr<absl::Time> started = core::ParseTimestamp(report.started_at());
     instance.created_time = started.ok() ? *started : absl::InfinitePast();
-    AttachTemplate(templates.Find(instance.key, identity.spec_hash()), instance);
+    Attach(identity, templates.Find(instance.key, identity.spec_hash()), instance);
     table.Adopt(std::move(instance));
   }
 }
@@ -89,14 +92,14 @@ void AdoptStored(const v1alpha1::Unikernel& object, const std::set<std::string>&
     }
     const ports::RevisionRecord* revision = templates.Find(key, "", status.revision());
     AssignedInstance instance{.key = key, .host = status.host()};
-    agent::v1::InstanceIdentity* identity = instance.assignment.mutable_identity();
-    identity->set_name(status.name());
-    identity->set_namespace_(key.ns);
-    identity->set_unikernel(key.name);
-    identity->set_uid(object.metadata().uid());
-    identity->set_revision(status.revision());
-    identity->set_spec_hash(revision != nullptr ? revision->hash : "");
-    AttachTemplate(revision, instance);
+    agent::v1::InstanceIdentity identity;
+    identity.set_name(status.name());
+    identity.set_namespace_(key.ns);
+    identity.set_unikernel(key.name);
+    identity.set_uid(object.metadata().uid());
+    identity.set_revision(status.revision());
+    identity.set_spec_hash(revision != nullptr ? revision->hash : "");
+    Attach(std::move(identity), revision, instance);
     table.Adopt(std::move(instance));
   }
 }

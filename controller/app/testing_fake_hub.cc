@@ -3,18 +3,15 @@
 namespace nanoplane::controller::app::testing {
 
 int64_t FakeAgentHub::Assign(const std::string& host,
-                             std::vector<agent::v1::InstanceAssignment> instances) {
+                             std::vector<ports::SharedAssignment> instances) {
   std::lock_guard<std::mutex> guard(mutex_);
-  agent::v1::Assignment& assignment = assignments_[host];
-  assignment.set_generation(next_generation_++);
-  assignment.clear_instances();
-  for (agent::v1::InstanceAssignment& instance : instances) {
-    *assignment.add_instances() = std::move(instance);
-  }
+  ports::HostAssignment& assignment = assignments_[host];
+  assignment.generation = next_generation_++;
+  assignment.instances = std::move(instances);
   ++assign_calls_;
   // As GrpcAgentHub: the session's assigned_generation is filled in when it is
   // read or the host next reports, rather than by a copy of it per Assign.
-  return assignment.generation();
+  return assignment.generation;
 }
 
 std::vector<ports::HostSession> FakeAgentHub::Hosts() const {
@@ -113,7 +110,7 @@ std::optional<agent::v1::Assignment> FakeAgentHub::AssignmentFor(const std::stri
   if (it == assignments_.end()) {
     return std::nullopt;
   }
-  return it->second;
+  return it->second.ToProto();
 }
 
 int64_t FakeAgentHub::AssignedGeneration(const std::string& host) const {
@@ -123,7 +120,7 @@ int64_t FakeAgentHub::AssignedGeneration(const std::string& host) const {
 
 int64_t FakeAgentHub::AssignedGenerationLocked(const std::string& host) const {
   auto it = assignments_.find(host);
-  return it == assignments_.end() ? 0 : it->second.generation();
+  return it == assignments_.end() ? 0 : it->second.generation;
 }
 
 int FakeAgentHub::AssignCalls() const {

@@ -32,8 +32,7 @@ class FakeAgentHub : public ports::AgentHub {
   FakeAgentHub() = default;
 
   // ports::AgentHub
-  int64_t Assign(const std::string& host,
-                 std::vector<agent::v1::InstanceAssignment> instances) override;
+  int64_t Assign(const std::string& host, std::vector<ports::SharedAssignment> instances) override;
   std::vector<ports::HostSession> Hosts() const override;
   std::vector<std::shared_ptr<const ports::HostSession>> SharedHosts() const override;
   void SetOnChange(std::function<void(const std::string& host)> on_change) override;
@@ -63,7 +62,7 @@ class FakeAgentHub : public ports::AgentHub {
   // Guarded by mutex_; copy-on-write, so that SharedHosts hands out unchanged
   // sessions as they are.
   std::map<std::string, std::shared_ptr<const ports::HostSession>> sessions_;
-  std::map<std::string, agent::v1::Assignment> assignments_;  // guarded by mutex_
+  std::map<std::string, ports::HostAssignment> assignments_;  // guarded by mutex_
   int64_t next_generation_ = 1;                               // guarded by mutex_
   int assign_calls_ = 0;                                      // guarded by mutex_
   std::function<void(const std::string&)> on_change_;         // guarded by mutex_

@@ -45,13 +45,35 @@ struct HostSession {
   int64_t assigned_generation = 0;  // the newest assignment held for it; 0: none
 };
 
+// One instance of a host's desired set (identity and template). Shared and
+// immutable: the controller's table, the hub's copy for reconnects and every
+// send hold the one object, not a copy each (a host's set is sent again on
+// every change to it).
+using SharedAssignment = std::shared_ptr<const agent::v1::InstanceAssignment>;
+
+// A host's desired set as a hub holds it.
+struct HostAssignment {
+  int64_t generation = 0;
+  std::vector<SharedAssignment> instances;
+
+  // The wire message, which copies each instance.
+  agent::v1::Assignment ToProto() const {
+    agent::v1::Assignment out;
+    out.set_generation(generation);
+    out.mutable_instances()->Reserve(static_cast<int>(instances.size()));
+    for (const SharedAssignment& instance : instances) {
+      *out.add_instances() = *instance;
+    }
+    return out;
+  }
+};
+
 class AgentHub {
  public:
   virtual ~AgentHub() = default;
 
   // Sets the host's desired instances; returns the assignment's generation.
-  virtual int64_t Assign(const std::string& host,
-                         std::vector<agent::v1::InstanceAssignment> instances) = 0;
+  virtual int64_t Assign(const std::string& host, std::vector<SharedAssignment> instances) = 0;
 
   virtual std::vector<HostSession> Hosts() const = 0;
 
