@@ -127,10 +127,11 @@ struct TestAgent {
 };
 
 ports::SharedAssignment Instance(const std::string& name) {
-  agent::v1::InstanceAssignment instance;
-  instance.mutable_identity()->set_name(name);
-  instance.mutable_template_()->mutable_image()->set_program("/web");
-  return std::make_shared<const agent::v1::InstanceAssignment>(std::move(instance));
+  auto identity = std::make_shared<agent::v1::InstanceIdentity>();
+  identity->set_name(name);
+  auto tmpl = std::make_shared<v1alpha1::UnikernelTemplate>();
+  tmpl->mutable_image()->set_program("/web");
+  return {.identity = std::move(identity), .tmpl = std::move(tmpl)};
 }
 
 std::unique_ptr<GrpcAgentHub> StartHub(GrpcAgentHubOptions options = {}) {

@@ -77,12 +77,17 @@ absl::Status ActionExecutor::Run(const core::DeleteRevision& action) {
   return IgnoreCode(store_.DeleteRevision(key_, action.hash), absl::StatusCode::kNotFound);
 }
 
-absl::StatusOr<v1alpha1::UnikernelTemplate> ActionExecutor::TemplateOf(
+absl::StatusOr<std::shared_ptr<const v1alpha1::UnikernelTemplate>> ActionExecutor::TemplateOf(
     const std::string& hash) const {
+  // Decoded once per revision, not once per start.
+  if (std::shared_ptr<const v1alpha1::UnikernelTemplate> shared = table_.SharedTemplate(hash)) {
+    return shared;
+  }
   for (const auto* list : {&created_, &revisions_}) {
     for (const ports::RevisionRecord& record : *list) {
       if (record.hash == hash) {
-        return DecodeTemplate(record.template_json);
+        NP_ASSIGN_OR_RETURN(v1alpha1::UnikernelTemplate tmpl, DecodeTemplate(record.template_json));
+        return std::make_shared<const v1alpha1::UnikernelTemplate>(std::move(tmpl));
       }
     }
   }
@@ -90,26 +95,25 @@ absl::StatusOr<v1alpha1::UnikernelTemplate> ActionExecutor::TemplateOf(
     v1alpha1::Unikernel defaulted = *object_;
     DefaultUnikernel(defaulted);
     if (core::TemplateFromProto(defaulted.spec().template_()).hash == hash) {
-      return defaulted.spec().template_();
+      return std::make_shared<const v1alpha1::UnikernelTemplate>(defaulted.spec().template_());
     }
   }
   return absl::FailedPreconditionError(StrCat("no revision with template hash ", hash));
 }
 
 absl::Status ActionExecutor::Run(const core::StartInstance& action) {
-  NP_ASSIGN_OR_RETURN(v1alpha1::UnikernelTemplate tmpl, TemplateOf(action.revision_hash));
-  agent::v1::InstanceAssignment assignment;
-  agent::v1::InstanceIdentity* identity = assignment.mutable_identity();
+  NP_ASSIGN_OR_RETURN(std::shared_ptr<const v1alpha1::UnikernelTemplate> tmpl,
+                      TemplateOf(action.revision_hash));
+  auto identity = std::make_shared<agent::v1::InstanceIdentity>();
   identity->set_name(action.name);
   identity->set_namespace_(key_.ns);
   identity->set_unikernel(key_.name);
   identity->set_uid(object_ != nullptr ? object_->metadata().uid() : "");
   identity->set_revision(action.revision);
   identity->set_spec_hash(action.revision_hash);
-  *assignment.mutable_template_() = std::move(tmpl);
   AssignedInstance instance{
       .key = key_,
-      .assignment = std::make_shared<const agent::v1::InstanceAssignment>(std::move(assignment)),
+      .assignment = {.identity = std::move(identity), .tmpl = std::move(tmpl)},
       .host = action.host,
       .resources = action.resources,
       .created_time = now_};

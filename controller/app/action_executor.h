@@ -57,7 +57,8 @@ class ActionExecutor {
 
   ports::RevisionRecord ToRecord(const core::Revision& revision) const;
   // The (defaulted) template of the revision with `hash`.
-  absl::StatusOr<v1alpha1::UnikernelTemplate> TemplateOf(const std::string& hash) const;
+  absl::StatusOr<std::shared_ptr<const v1alpha1::UnikernelTemplate>> TemplateOf(
+      const std::string& hash) const;
   // Applies `change` to the freshest object and writes it with `write`,
   // re-reading and retrying when the write conflicts.
   absl::Status WriteWithRetry(

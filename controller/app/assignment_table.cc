@@ -7,10 +7,23 @@ namespace nanoplane::controller::app {
 AssignedCopy AssignedCopy::Of(const AssignedInstance& assigned) {
   return AssignedCopy{.instance = {.name = assigned.name(),
                                    .host = assigned.host,
-                                   .revision_hash = assigned.assignment->identity().spec_hash(),
+                                   .revision_hash = assigned.assignment.identity->spec_hash(),
                                    .created_time = assigned.created_time,
                                    .stop_requested = assigned.stop_requested},
                       .generation = assigned.generation};
+}
+
+void AssignmentTable::ShareTemplate(AssignedInstance& instance) {
+  if (instance.assignment.tmpl == nullptr) {
+    return;  // adopted without a known template
+  }
+  std::weak_ptr<const v1alpha1::UnikernelTemplate>& slot =
+      templates_[instance.assignment.identity->spec_hash()];
+  if (std::shared_ptr<const v1alpha1::UnikernelTemplate> shared = slot.lock()) {
+    instance.assignment.tmpl = std::move(shared);
+  } else {
+    slot = instance.assignment.tmpl;
+  }
 }
 
 void AssignmentTable::Changed(const AssignedInstance& instance) {
@@ -120,6 +133,7 @@ absl::Status AssignmentTable::Start(AssignedInstance instance,
         instance.stop_requested = false;
         instance.generation = 0;
         AssignedInstance& stored = instances[name] = std::move(instance);
+        ShareTemplate(stored);
         Indexed(stored);
         return true;
       });
@@ -162,6 +176,7 @@ void AssignmentTable::Adopt(AssignedInstance instance) {
   }
   std::string host = instance.host;
   AssignedInstance& stored = hosts_[host][name] = std::move(instance);
+  ShareTemplate(stored);
   Indexed(stored);
 }
 
@@ -281,6 +296,13 @@ core::NameSet AssignmentTable::Names() const {
     names.insert(name);
   }
   return names;
+}
+
+std::shared_ptr<const v1alpha1::UnikernelTemplate> AssignmentTable::SharedTemplate(
+    const std::string& spec_hash) const {
+  absl::MutexLock lock(&mu_);
+  auto it = templates_.find(spec_hash);
+  return it == templates_.end() ? nullptr : it->second.lock();
 }
 
 bool AssignmentTable::HostAssigned(const std::string& host) const {

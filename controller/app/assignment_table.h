@@ -49,7 +49,8 @@ namespace nanoplane::controller::app {
 struct AssignedInstance {
   ports::ObjectKey key;  // its Unikernel
   // Identity (name, spec hash) and template (none when adopted without a
-  // known revision), as sent: the hub holds the same object.
+  // known revision), as sent: the hub holds the same objects. Start and Adopt
+  // replace the template with the one the revision's instances share.
   ports::SharedAssignment assignment;
   std::string host;
   core::Resources resources;
@@ -59,7 +60,7 @@ struct AssignedInstance {
   // stop_requested, removed it); 0 when adopted and not yet sent.
   int64_t generation = 0;
 
-  const std::string& name() const { return assignment->identity().name(); }
+  const std::string& name() const { return assignment.identity->name(); }
 };
 
 // What merging reads of an assigned instance: the core's fields plus the
@@ -112,6 +113,10 @@ class AssignmentTable {
   core::NameSet Names() const;
   // Whether an instance of that name is in the table (on any host).
   bool Contains(std::string_view name) const;
+  // The template the instances of revision `spec_hash` share; null when no
+  // instance of it is in the table.
+  std::shared_ptr<const v1alpha1::UnikernelTemplate> SharedTemplate(
+      const std::string& spec_hash) const;
   // True once this controller has sent the host an assignment.
   bool HostAssigned(const std::string& host) const;
 
@@ -125,6 +130,9 @@ class AssignmentTable {
   // `instance` is the one in hosts_.
   void Indexed(const AssignedInstance& instance);
   void Unindexed(const AssignedInstance& instance);
+  // Replaces the instance's template with the one its revision's instances
+  // share (under mu_).
+  void ShareTemplate(AssignedInstance& instance);
   // Drops the copies of the instance's key (under mu_): call on every change.
   void Changed(const AssignedInstance& instance);
 
@@ -147,6 +155,9 @@ class AssignmentTable {
   mutable std::shared_ptr<const std::vector<std::pair<std::string, core::Resources>>>
       assigned_snapshot_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> sent_ ABSL_GUARDED_BY(mu_);  // hosts assigned
+  // spec hash -> the template its instances share
+  std::map<std::string, std::weak_ptr<const v1alpha1::UnikernelTemplate>> templates_
+      ABSL_GUARDED_BY(mu_);
   // Per host: serializes change-and-send (see ChangeHost).
   std::map<std::string, std::shared_ptr<std::mutex>> send_mutexes_ ABSL_GUARDED_BY(mu_);
 };

@@ -9,10 +9,10 @@ namespace {
 AssignedInstance Instance(const std::string& unikernel, const std::string& name,
                           const std::string& host) {
   AssignedInstance instance{.key = {.name = unikernel}, .host = host};
-  agent::v1::InstanceAssignment assignment;
-  assignment.mutable_identity()->set_name(name);
-  assignment.mutable_identity()->set_spec_hash("abc");
-  instance.assignment = std::make_shared<const agent::v1::InstanceAssignment>(assignment);
+  auto identity = std::make_shared<agent::v1::InstanceIdentity>();
+  identity->set_name(name);
+  identity->set_spec_hash("abc");
+  instance.assignment.identity = std::move(identity);
   return instance;
 }
 
@@ -51,6 +51,31 @@ TEST(AssignmentTableTest, CopiesOfAKeyAreSharedUntilOneOfItsInstancesChanges) {
   table.Delete("h2", "web-a");
   EXPECT_TRUE(table.CopiesOfKey({.name = "web"})->empty());
   EXPECT_TRUE(table.CopiesOfKey({.name = "unknown"})->empty());
+}
+
+TEST(AssignmentTableTest, InstancesOfARevisionShareOneTemplateAndTheAgentGetsItWhole) {
+  testing::FakeAgentHub hub;
+  AssignmentTable table(hub);
+  AssignedInstance first = Instance("web", "web-a", "h1");
+  AssignedInstance second = Instance("web", "web-b", "h1");
+  for (AssignedInstance* instance : {&first, &second}) {
+    auto tmpl = std::make_shared<v1alpha1::UnikernelTemplate>();
+    tmpl->mutable_image()->set_program("/web");
+    instance->assignment.tmpl = std::move(tmpl);  // decoded apart, equal
+  }
+  ASSERT_TRUE(table.Start(std::move(first)).ok());
+  std::shared_ptr<const v1alpha1::UnikernelTemplate> shared = table.SharedTemplate("abc");
+  ASSERT_NE(shared, nullptr);
+  ASSERT_TRUE(table.Start(std::move(second)).ok());
+  for (const AssignedInstance& instance : table.ForKey({.name = "web"})) {
+    EXPECT_EQ(instance.assignment.tmpl, shared) << instance.name();
+  }
+  std::optional<agent::v1::Assignment> sent = hub.AssignmentFor("h1");
+  ASSERT_TRUE(sent.has_value());
+  ASSERT_EQ(sent->instances_size(), 2);
+  EXPECT_EQ(sent->instances(1).identity().name(), "web-b");
+  EXPECT_EQ(sent->instances(1).template_().image().program(), "/web");
+  EXPECT_EQ(table.SharedTemplate("other"), nullptr);
 }
 
 TEST(AssignmentTableTest, ContainsNamesOnAnyHost) {

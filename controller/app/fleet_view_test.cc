@@ -25,10 +25,10 @@ ports::HostSession Session(const std::string& host, bool connected, absl::Time l
 AssignedInstance Assigned(const std::string& name, int64_t generation, bool stopping = false) {
   AssignedInstance instance{
       .key = {.name = "web"}, .host = "h1", .stop_requested = stopping, .generation = generation};
-  agent::v1::InstanceAssignment assignment;
-  assignment.mutable_identity()->set_name(name);
-  assignment.mutable_identity()->set_spec_hash("abc");
-  instance.assignment = std::make_shared<const agent::v1::InstanceAssignment>(assignment);
+  auto identity = std::make_shared<agent::v1::InstanceIdentity>();
+  identity->set_name(name);
+  identity->set_spec_hash("abc");
+  instance.assignment.identity = std::move(identity);
   return instance;
 }
 

@@ -44,17 +44,16 @@ namespace {
 // known, its template, and the resources from it.
 void Attach(agent::v1::InstanceIdentity identity, const ports::RevisionRecord* revision,
             AssignedInstance& instance) {
-  agent::v1::InstanceAssignment assignment;
-  *assignment.mutable_identity() = std::move(identity);
+  instance.assignment.identity =
+      std::make_shared<const agent::v1::InstanceIdentity>(std::move(identity));
   if (revision != nullptr) {
     absl::StatusOr<v1alpha1::UnikernelTemplate> tmpl = DecodeTemplate(revision->template_json);
     if (tmpl.ok()) {
       instance.resources = core::TemplateFromProto(*tmpl).resources;
-      *assignment.mutable_template_() = *std::move(tmpl);
+      instance.assignment.tmpl =
+          std::make_shared<const v1alpha1::UnikernelTemplate>(*std::move(tmpl));
     }
   }
-  instance.assignment =
-      std::make_shared<const agent::v1::InstanceAssignment>(std::move(assignment));
 }
 
 }  // namespace

@@ -45,24 +45,39 @@ struct HostSession {
   int64_t assigned_generation = 0;  // the newest assignment held for it; 0: none
 };
 
-// One instance of a host's desired set (identity and template). Shared and
-// immutable: the controller's table, the hub's copy for reconnects and every
-// send hold the one object, not a copy each (a host's set is sent again on
-// every change to it).
-using SharedAssignment = std::shared_ptr<const agent::v1::InstanceAssignment>;
+// One instance of a host's desired set, in shared, immutable parts: its
+// identity, and its revision's template, which every instance of the revision
+// shares. The controller's table, the hub's copy for reconnects and every send
+// hold these objects rather than copies: a host's set is sent again on every
+// change to it, and a template per instance would be most of the memory of a
+// fleet's assignments.
+struct SharedAssignment {
+  std::shared_ptr<const agent::v1::InstanceIdentity> identity;
+  std::shared_ptr<const v1alpha1::UnikernelTemplate> tmpl;  // null: not known (adopted)
+
+  // The wire message (copies both).
+  agent::v1::InstanceAssignment ToProto() const {
+    agent::v1::InstanceAssignment out;
+    *out.mutable_identity() = *identity;
+    if (tmpl != nullptr) {
+      *out.mutable_template_() = *tmpl;
+    }
+    return out;
+  }
+};
 
 // A host's desired set as a hub holds it.
 struct HostAssignment {
   int64_t generation = 0;
   std::vector<SharedAssignment> instances;
 
-  // The wire message, which copies each instance.
+  // The wire message.
   agent::v1::Assignment ToProto() const {
     agent::v1::Assignment out;
     out.set_generation(generation);
     out.mutable_instances()->Reserve(static_cast<int>(instances.size()));
     for (const SharedAssignment& instance : instances) {
-      *out.add_instances() = *instance;
+      *out.add_instances() = instance.ToProto();
     }
     return out;
   }
