@@ -5,11 +5,10 @@
 namespace nanoplane::controller::app {
 
 AssignedCopy AssignedCopy::Of(const AssignedInstance& assigned) {
-  return AssignedCopy{.instance = {.name = assigned.name(),
-                                   .host = assigned.host,
-                                   .revision_hash = assigned.assignment.identity->spec_hash(),
-                                   .created_time = assigned.created_time,
-                                   .stop_requested = assigned.stop_requested},
+  return AssignedCopy{.identity = assigned.assignment.identity,
+                      .host = assigned.host,
+                      .created_time = assigned.created_time,
+                      .stop_requested = assigned.stop_requested,
                       .generation = assigned.generation};
 }
 

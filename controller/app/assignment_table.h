@@ -63,13 +63,16 @@ struct AssignedInstance {
   const std::string& name() const { return assignment.identity->name(); }
 };
 
-// What merging reads of an assigned instance: the core's fields plus the
-// generation, without the identity proto and key that copying an
-// AssignedInstance would allocate as well.
+// What merging reads of an assigned instance, small enough to keep for every
+// instance: the identity is shared, not copied.
 struct AssignedCopy {
-  core::Instance instance;  // name, host, revision_hash, created_time, stop_requested
+  std::shared_ptr<const agent::v1::InstanceIdentity> identity;  // name, spec hash
+  std::string host;
+  absl::Time created_time = absl::InfinitePast();
+  bool stop_requested = false;
   int64_t generation = 0;
   static AssignedCopy Of(const AssignedInstance& assigned);
+  const std::string& name() const { return identity->name(); }
 };
 
 class AssignmentTable {

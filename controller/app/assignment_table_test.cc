@@ -19,7 +19,7 @@ AssignedInstance Instance(const std::string& unikernel, const std::string& name,
 std::vector<std::string> Names(const std::vector<AssignedCopy>& copies) {
   std::vector<std::string> names;
   for (const AssignedCopy& copy : copies) {
-    names.push_back(copy.instance.name);
+    names.push_back(copy.name());
   }
   return names;
 }
@@ -34,16 +34,16 @@ TEST(AssignmentTableTest, CopiesOfAKeyAreSharedUntilOneOfItsInstancesChanges) {
   auto web = table.CopiesOfKey({.name = "web"});
   auto db = table.CopiesOfKey({.name = "db"});
   EXPECT_EQ(Names(*web), (std::vector<std::string>{"web-a", "web-b"})) << "sorted by name";
-  EXPECT_EQ((*web)[0].instance.host, "h2");
-  EXPECT_EQ((*web)[0].instance.revision_hash, "abc");
+  EXPECT_EQ((*web)[0].host, "h2");
+  EXPECT_EQ((*web)[0].identity->spec_hash(), "abc");
   EXPECT_GT((*web)[0].generation, 0) << "sent";
   EXPECT_EQ(table.CopiesOfKey({.name = "web"}), web) << "nothing changed: the same copies";
 
   table.Stop("h1", "web-b");
   auto stopped = table.CopiesOfKey({.name = "web"});
   EXPECT_NE(stopped, web);
-  EXPECT_TRUE((*stopped)[1].instance.stop_requested);
-  EXPECT_FALSE((*web)[1].instance.stop_requested) << "copies taken before do not change";
+  EXPECT_TRUE((*stopped)[1].stop_requested);
+  EXPECT_FALSE((*web)[1].stop_requested) << "copies taken before do not change";
   EXPECT_EQ(table.CopiesOfKey({.name = "db"}), db) << "another key's copies stay";
 
   table.Delete("h1", "web-b");

@@ -348,9 +348,13 @@ core::Instance MergeParsed(const AssignedInstance& assigned, const ports::HostSe
   return MergeCopy(AssignedCopy::Of(assigned), session, report, expected);
 }
 
-core::Instance MergeCopy(AssignedCopy assigned, const ports::HostSession* session,
+core::Instance MergeCopy(const AssignedCopy& assigned, const ports::HostSession* session,
                          const ParsedReport* report, bool expected) {
-  core::Instance out = std::move(assigned.instance);
+  core::Instance out{.name = assigned.name(),
+                     .host = assigned.host,
+                     .revision_hash = assigned.identity->spec_hash(),
+                     .created_time = assigned.created_time,
+                     .stop_requested = assigned.stop_requested};
   if (report != nullptr) {
     FillFromReport(*report, out);
     return out;

@@ -163,8 +163,8 @@ core::Instance MergeInstance(const AssignedInstance& assigned, const ports::Host
 core::Instance MergeParsed(const AssignedInstance& assigned, const ports::HostSession* session,
                            const ParsedReport* report, bool expected);
 
-// MergeParsed over such a copy, which it completes.
-core::Instance MergeCopy(AssignedCopy assigned, const ports::HostSession* session,
+// MergeParsed over the table's copy of it.
+core::Instance MergeCopy(const AssignedCopy& assigned, const ports::HostSession* session,
                          const ParsedReport* report, bool expected);
 
 // MergeInstance(...).phase, without building the instance.

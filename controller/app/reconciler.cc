@@ -133,22 +133,22 @@ absl::StatusOr<core::ReconcileInput> Reconciler::MeasureInput(
   FleetView fleet = MeasureFleet();
   input.hosts = fleet.SharedHosts();
   // Shared with the table until it changes; merged outside its lock.
-  std::vector<AssignedCopy> assigned = *table_.CopiesOfKey(key);
+  std::shared_ptr<const std::vector<AssignedCopy>> copies = table_.CopiesOfKey(key);
+  const std::vector<AssignedCopy>& assigned = *copies;
   std::vector<const IndexedSession*> sessions(assigned.size());
   std::vector<const ParsedReport*> reports(assigned.size());
   std::vector<Expectations::Entry> expected(assigned.size());
   for (size_t i = 0; i < assigned.size(); ++i) {
-    sessions[i] = fleet.Find(assigned[i].instance.host);
-    reports[i] = sessions[i] != nullptr ? sessions[i]->Parsed(assigned[i].instance.name) : nullptr;
-    expected[i] = {.name = &assigned[i].instance.name, .reported = reports[i] != nullptr};
+    sessions[i] = fleet.Find(assigned[i].host);
+    reports[i] = sessions[i] != nullptr ? sessions[i]->Parsed(assigned[i].name()) : nullptr;
+    expected[i] = {.name = &assigned[i].name(), .reported = reports[i] != nullptr};
   }
   pending_until = expectations_.Check(expected, input.now);
   input.instances.reserve(assigned.size());
   for (size_t i = 0; i < assigned.size(); ++i) {
     const ports::HostSession* session =
         sessions[i] != nullptr ? sessions[i]->session.get() : nullptr;
-    input.instances.push_back(
-        MergeCopy(std::move(assigned[i]), session, reports[i], expected[i].pending));
+    input.instances.push_back(MergeCopy(assigned[i], session, reports[i], expected[i].pending));
   }
   // Asked only for the names a pass draws for new instances.
   input.taken_lookup.taken = [this, fleet](std::string_view name) {
