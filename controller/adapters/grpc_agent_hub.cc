@@ -162,6 +162,7 @@ void GrpcAgentHub::OnHello(const std::shared_ptr<Stream>& stream, const agent::v
       replaced = existing;  // the agent reconnected; the old stream is dead or dying
     }
     existing = stream;
+    listed_.reset();
     ports::HostSession& session = ports::CopyOnWrite(sessions_[hello.host()]);
     session.host = hello.host();
     session.hello = hello;
@@ -191,6 +192,7 @@ void GrpcAgentHub::OnHello(const std::shared_ptr<Stream>& stream, const agent::v
 void GrpcAgentHub::OnReport(const std::string& host, const agent::v1::Report& report) {
   {
     std::lock_guard<std::mutex> guard(mutex_);
+    listed_.reset();
     ports::HostSession& session = ports::CopyOnWrite(sessions_[host]);
     session.instances.assign(report.instances().begin(), report.instances().end());
     session.last_seen = Now();
@@ -224,6 +226,7 @@ void GrpcAgentHub::OnDisconnect(const std::shared_ptr<Stream>& stream) {
       return;  // replaced by a newer stream of the same host
     }
     streams_.erase(it);
+    listed_.reset();
     ports::CopyOnWrite(sessions_[stream->host]).connected = false;
     for (auto& [id, waiter] : log_waiters_) {
       if (waiter->host == stream->host) {
@@ -303,15 +306,18 @@ int64_t GrpcAgentHub::AssignedGenerationLocked(const std::string& host) const {
   return it == assignments_.end() ? 0 : it->second.generation;
 }
 
-std::vector<std::shared_ptr<const ports::HostSession>> GrpcAgentHub::SharedHosts() const {
+std::shared_ptr<const ports::SessionList> GrpcAgentHub::SharedHosts() const {
   std::lock_guard<std::mutex> guard(mutex_);
-  std::vector<std::shared_ptr<const ports::HostSession>> hosts;
-  for (const auto& [name, session] : sessions_) {
-    if (!session->hello.host().empty()) {
-      hosts.push_back(session);
+  if (listed_ == nullptr) {
+    auto hosts = std::make_shared<ports::SessionList>();
+    for (const auto& [name, session] : sessions_) {
+      if (!session->hello.host().empty()) {
+        hosts->push_back(session);
+      }
     }
+    listed_ = std::move(hosts);
   }
-  return hosts;
+  return listed_;
 }
 
 void GrpcAgentHub::SetOnChange(std::function<void(const std::string& host)> on_change) {

@@ -40,7 +40,7 @@ class GrpcAgentHub : public ports::AgentHub {
   // ports::AgentHub
   int64_t Assign(const std::string& host, std::vector<ports::SharedAssignment> instances) override;
   std::vector<ports::HostSession> Hosts() const override;
-  std::vector<std::shared_ptr<const ports::HostSession>> SharedHosts() const override;
+  std::shared_ptr<const ports::SessionList> SharedHosts() const override;
   void SetOnChange(std::function<void(const std::string& host)> on_change) override;
   absl::Status StreamLogs(const std::string& host, const std::string& instance, int64_t offset,
                           bool follow,
@@ -79,6 +79,8 @@ class GrpcAgentHub : public ports::AgentHub {
   // Guarded by mutex_; copy-on-write, so that SharedHosts hands out unchanged
   // sessions as they are.
   std::map<std::string, std::shared_ptr<const ports::HostSession>> sessions_;
+  // SharedHosts() as last built; reset whenever a session changes.
+  mutable std::shared_ptr<const ports::SessionList> listed_;       // guarded by mutex_
   std::map<std::string, std::shared_ptr<Stream>> streams_;         // guarded by mutex_
   std::map<std::string, ports::HostAssignment> assignments_;       // guarded by mutex_
   std::map<std::string, std::shared_ptr<LogWaiter>> log_waiters_;  // guarded by mutex_

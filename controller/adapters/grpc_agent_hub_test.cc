@@ -173,9 +173,18 @@ TEST(GrpcAgentHubTest, ReportsReplaceTheHostsInstances) {
   report.set_assignment_generation(7);
   report.add_instances()->mutable_identity()->set_name("web-2");
   report.add_instances()->mutable_identity()->set_name("web-3");
+  std::shared_ptr<const ports::SessionList> before = hub->SharedHosts();
+  EXPECT_EQ(hub->SharedHosts(), before) << "no change: the same list";
+  hub->Assign("host-a", {Instance("web-2")});
+  EXPECT_EQ(hub->SharedHosts(), before) << "an assignment changes no session";
   agent.link->Report(report);
   ASSERT_TRUE(WaitFor([&] { return hub->Hosts()[0].instances.size() == 2; }));
   EXPECT_EQ(hub->Hosts()[0].applied_generation, 7);
+  std::shared_ptr<const ports::SessionList> after = hub->SharedHosts();
+  EXPECT_NE(after, before) << "a report makes a new list";
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0]->instances.size(), 2u);
+  EXPECT_EQ((*before)[0]->instances.size(), 1u) << "lists handed out do not change (the hello's)";
 }
 
 TEST(GrpcAgentHubTest, AWrongJoinTokenIsRefused) {

@@ -89,7 +89,8 @@ void Controller::HostLoop() {
 }
 
 void Controller::SyncHosts(const std::set<std::string>& changed) {
-  std::vector<std::shared_ptr<const ports::HostSession>> sessions = hub_.SharedHosts();
+  std::shared_ptr<const ports::SessionList> listed = hub_.SharedHosts();
+  const ports::SessionList& sessions = *listed;
   absl::Time now = absl::Now();
   TemplateCache templates(store_);
   bool flipped = false;
@@ -117,7 +118,7 @@ void Controller::SyncHosts(const std::set<std::string>& changed) {
   if (flipped) {
     EnqueueAll();
   }
-  if (now - last_gauges_ >= options_.host_tick) {
+  if (now - last_gauges_ >= options_.gauge_period) {
     last_gauges_ = now;
     UpdateGauges();
   }

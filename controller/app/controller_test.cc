@@ -37,7 +37,7 @@ TEST_F(ControllerTest, ApplyRunsTheReplicasAndReportsThemReady) {
       store_.ListRevisions({.name = "web"});
   ASSERT_TRUE(revisions.ok());
   EXPECT_EQ(revisions->size(), 1u);
-  // The gauges are refreshed at most every host_tick.
+  // The gauges are refreshed at most every gauge_period.
   std::string text;
   EXPECT_TRUE(WaitFor([&] {
     text = metrics_->Render();

@@ -40,6 +40,7 @@ ControllerOptions FastOptions() {
       .expectation_timeout = absl::Seconds(2),
       .resync_period = absl::Seconds(2),
       .host_tick = absl::Milliseconds(20),
+      .gauge_period = absl::Milliseconds(20),
       .queue = {.base_delay = absl::Milliseconds(5), .max_delay = absl::Milliseconds(500)}};
 }
 

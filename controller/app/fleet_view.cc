@@ -87,9 +87,8 @@ namespace {
 
 // Indexes the sessions, keeping the entries of `old` whose session is the same,
 // and tells `names` what changed.
-std::shared_ptr<const SessionIndex> Index(
-    const std::vector<std::shared_ptr<const ports::HostSession>>& sessions, const SessionIndex* old,
-    ReportedNames& names) {
+std::shared_ptr<const SessionIndex> Index(const ports::SessionList& sessions,
+                                          const SessionIndex* old, ReportedNames& names) {
   auto index = std::make_shared<SessionIndex>();
   for (const std::shared_ptr<const ports::HostSession>& session : sessions) {
     std::shared_ptr<const IndexedSession>& slot = (*index)[session->host];
@@ -116,14 +115,14 @@ std::shared_ptr<const SessionIndex> Index(
 }
 
 std::shared_ptr<const FleetBase> MakeBase(
-    std::vector<std::shared_ptr<const ports::HostSession>> sessions,
+    std::shared_ptr<const ports::SessionList> sessions,
     std::shared_ptr<const std::vector<ports::HostRecord>> registry, const FleetOptions& options,
     const FleetBase* old, const std::shared_ptr<ReportedNames>& names) {
   auto base = std::make_shared<FleetBase>();
   base->names = names;
-  base->sessions = old != nullptr && old->given == sessions
+  base->sessions = old != nullptr && *old->given == *sessions
                        ? old->sessions
-                       : Index(sessions, old != nullptr ? old->sessions.get() : nullptr, *names);
+                       : Index(*sessions, old != nullptr ? old->sessions.get() : nullptr, *names);
   base->given = std::move(sessions);
   base->registry = std::move(registry);
   base->started = options.started;
@@ -148,12 +147,13 @@ std::shared_ptr<const FleetBase> MakeBase(
 }  // namespace
 
 std::shared_ptr<const FleetBase> FleetCache::Update(
-    std::vector<std::shared_ptr<const ports::HostSession>> sessions,
+    std::shared_ptr<const ports::SessionList> sessions,
     std::shared_ptr<const std::vector<ports::HostRecord>> registry, const FleetOptions& options) {
   absl::MutexLock lock(&mu_);
-  // Pointers only: an unchanged fleet costs one comparison per host.
-  if (current_ == nullptr || current_->given != sessions || current_->registry != registry ||
-      current_->started != options.started) {
+  // Pointers only: the same list, or one of the same sessions.
+  bool same_sessions =
+      current_ != nullptr && (current_->given == sessions || *current_->given == *sessions);
+  if (!same_sessions || current_->registry != registry || current_->started != options.started) {
     current_ = MakeBase(std::move(sessions), std::move(registry), options, current_.get(), names_);
   }
   return current_;

@@ -88,7 +88,7 @@ class ReportedNames {
 // What every view shares until the hub replaces a session or the registry
 // changes. Immutable.
 struct FleetBase {
-  std::vector<std::shared_ptr<const ports::HostSession>> given;  // as the hub listed them
+  std::shared_ptr<const ports::SessionList> given;  // as the hub listed them
   std::shared_ptr<const SessionIndex> sessions;
   std::shared_ptr<const std::vector<ports::HostRecord>> registry;
   absl::Time started;
@@ -103,9 +103,16 @@ struct FleetBase {
 // the hub replaced since the last Update. Thread-safe.
 class FleetCache {
  public:
+  // An unchanged fleet costs one comparison: the hub's list is the same object.
   std::shared_ptr<const FleetBase> Update(
-      std::vector<std::shared_ptr<const ports::HostSession>> sessions,
+      std::shared_ptr<const ports::SessionList> sessions,
       std::shared_ptr<const std::vector<ports::HostRecord>> registry, const FleetOptions& options);
+  std::shared_ptr<const FleetBase> Update(
+      ports::SessionList sessions, std::shared_ptr<const std::vector<ports::HostRecord>> registry,
+      const FleetOptions& options) {
+    return Update(std::make_shared<const ports::SessionList>(std::move(sessions)),
+                  std::move(registry), options);
+  }
 
  private:
   absl::Mutex mu_;

@@ -24,13 +24,16 @@ std::vector<ports::HostSession> FakeAgentHub::Hosts() const {
   return out;
 }
 
-std::vector<std::shared_ptr<const ports::HostSession>> FakeAgentHub::SharedHosts() const {
+std::shared_ptr<const ports::SessionList> FakeAgentHub::SharedHosts() const {
   std::lock_guard<std::mutex> guard(mutex_);
-  std::vector<std::shared_ptr<const ports::HostSession>> out;
-  for (const auto& [name, session] : sessions_) {
-    out.push_back(session);
+  if (listed_ == nullptr) {
+    auto out = std::make_shared<ports::SessionList>();
+    for (const auto& [name, session] : sessions_) {
+      out->push_back(session);
+    }
+    listed_ = std::move(out);
   }
-  return out;
+  return listed_;
 }
 
 void FakeAgentHub::SetOnChange(std::function<void(const std::string& host)> on_change) {
@@ -57,6 +60,7 @@ void FakeAgentHub::Notify(const std::string& host) {
 void FakeAgentHub::Hello(const agent::v1::Hello& hello) {
   {
     std::lock_guard<std::mutex> guard(mutex_);
+    listed_.reset();
     ports::HostSession& session = ports::CopyOnWrite(sessions_[hello.host()]);
     session.host = hello.host();
     session.hello = hello;
@@ -77,6 +81,7 @@ void FakeAgentHub::Report(const std::string& host, const agent::v1::Report& repo
     if (it == sessions_.end() || !it->second->connected) {
       return;  // as over gRPC: no report without a hello on a live stream
     }
+    listed_.reset();
     ports::HostSession& session = ports::CopyOnWrite(it->second);
     session.instances.assign(report.instances().begin(), report.instances().end());
     session.applied_generation = report.assignment_generation();
@@ -93,6 +98,7 @@ void FakeAgentHub::Disconnect(const std::string& host) {
     if (it == sessions_.end() || !it->second->connected) {
       return;
     }
+    listed_.reset();
     ports::CopyOnWrite(it->second).connected = false;
   }
   Notify(host);
@@ -131,6 +137,7 @@ int FakeAgentHub::AssignCalls() const {
 void FakeAgentHub::Restart() {
   std::lock_guard<std::mutex> guard(mutex_);
   sessions_.clear();
+  listed_.reset();
   assignments_.clear();
   on_change_ = nullptr;
   // Generations keep growing across restarts, as the contract requires.

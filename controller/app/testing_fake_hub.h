@@ -34,7 +34,7 @@ class FakeAgentHub : public ports::AgentHub {
   // ports::AgentHub
   int64_t Assign(const std::string& host, std::vector<ports::SharedAssignment> instances) override;
   std::vector<ports::HostSession> Hosts() const override;
-  std::vector<std::shared_ptr<const ports::HostSession>> SharedHosts() const override;
+  std::shared_ptr<const ports::SessionList> SharedHosts() const override;
   void SetOnChange(std::function<void(const std::string& host)> on_change) override;
   absl::Status StreamLogs(const std::string& host, const std::string& instance, int64_t offset,
                           bool follow,
@@ -62,6 +62,8 @@ class FakeAgentHub : public ports::AgentHub {
   // Guarded by mutex_; copy-on-write, so that SharedHosts hands out unchanged
   // sessions as they are.
   std::map<std::string, std::shared_ptr<const ports::HostSession>> sessions_;
+  // SharedHosts() as last built; reset whenever a session changes.
+  mutable std::shared_ptr<const ports::SessionList> listed_;  // guarded by mutex_
   std::map<std::string, ports::HostAssignment> assignments_;  // guarded by mutex_
   int64_t next_generation_ = 1;                               // guarded by mutex_
   int assign_calls_ = 0;                                      // guarded by mutex_

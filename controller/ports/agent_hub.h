@@ -83,6 +83,8 @@ struct HostAssignment {
   }
 };
 
+using SessionList = std::vector<std::shared_ptr<const HostSession>>;
+
 class AgentHub {
  public:
   virtual ~AgentHub() = default;
@@ -98,10 +100,12 @@ class AgentHub {
   // assigned_generation may lag behind Assign until the host's next message:
   // refreshing it would copy the host's session on every Assign. The default
   // wraps a copy of Hosts().
-  virtual std::vector<std::shared_ptr<const HostSession>> SharedHosts() const {
-    std::vector<std::shared_ptr<const HostSession>> out;
+  // The list itself is shared too, and is the same object until a session
+  // changes, so that a caller can tell "nothing changed" by one comparison.
+  virtual std::shared_ptr<const SessionList> SharedHosts() const {
+    auto out = std::make_shared<SessionList>();
     for (HostSession& session : Hosts()) {
-      out.push_back(std::make_shared<const HostSession>(std::move(session)));
+      out->push_back(std::make_shared<const HostSession>(std::move(session)));
     }
     return out;
   }
