@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "absl/strings/numbers.h"
 #include "common/status.h"
 #include "common/strings.h"
 #include "controller/adapters/sqlite_schema.h"
@@ -76,8 +77,16 @@ absl::StatusOr<Unikernel> SqliteStore::ReadObject(const ObjectKey& key) {
   if (!object.ok()) {
     return Annotate(object.status(), ToString(key));
   }
-  decoded_[key] = {version, *object};
+  RememberDecoded(key, version, *object);
   return object;
+}
+
+void SqliteStore::RememberDecoded(const ObjectKey& key, int64_t version, const Unikernel& object) {
+  constexpr size_t kDecodedCapacity = 64;
+  if (decoded_.size() >= kDecodedCapacity && !decoded_.contains(key)) {
+    decoded_.erase(decoded_.begin());
+  }
+  decoded_[key] = {version, object};
 }
 
 absl::StatusOr<Unikernel> SqliteStore::CommitWrite(const WriteResult& result) {
@@ -190,6 +199,7 @@ absl::StatusOr<Unikernel> SqliteStore::Write(const ObjectKey& key, const Apply& 
   absl::MutexLock lock(&mu_);
   Unikernel out;
   bool wrote = false;
+  bool removed = false;
   NP_RETURN_IF_ERROR(InWriteTransaction([&]() -> absl::Status {
     NP_ASSIGN_OR_RETURN(Unikernel stored, ReadObject(key));
     NP_ASSIGN_OR_RETURN(WriteResult result, apply(stored));
@@ -198,10 +208,18 @@ absl::StatusOr<Unikernel> SqliteStore::Write(const ObjectKey& key, const Apply& 
       return absl::OkStatus();
     }
     wrote = true;
+    removed = result.outcome == WriteOutcome::kRemoved;
     NP_ASSIGN_OR_RETURN(out, CommitWrite(result));
     return absl::OkStatus();
   }));
   if (wrote) {
+    // Only once committed: a rolled-back version number is used again.
+    int64_t version = 0;
+    if (removed || !absl::SimpleAtoi(out.metadata().resource_version(), &version)) {
+      decoded_.erase(key);
+    } else {
+      RememberDecoded(key, version, out);
+    }
     changed_.SignalAll();
   }
   return out;

@@ -114,7 +114,12 @@ class SqliteStore : public ports::Store {
   // Signalled after every committed Unikernel write, to wake watchers.
   absl::CondVar changed_;
   std::unique_ptr<SqliteDb> db_ ABSL_GUARDED_BY(mu_);
-  // The last object ReadObject decoded per key, with its resourceVersion.
+  // Objects recently read or written, with their resourceVersion, so that a
+  // write after a write of the same object does not decode it again. Bounded
+  // (kDecodedCapacity): a whole fleet's objects with their statuses would be
+  // tens of megabytes, and the controller keeps its own copies.
+  void RememberDecoded(const ports::ObjectKey& key, int64_t version,
+                       const v1alpha1::Unikernel& object) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::map<ports::ObjectKey, std::pair<int64_t, v1alpha1::Unikernel>> decoded_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -23,12 +23,15 @@ void Controller::WatchLoop() {
       absl::SleepFor(kRetryPause);
       continue;
     }
-    reconciler_.objects().Replace(list->items);
     for (const v1alpha1::Unikernel& object : list->items) {
       Enqueue(ObjectCache::KeyOf(object));
     }
+    std::string version = list->resource_version;
+    // The objects move into the cache rather than live on in `list` for as
+    // long as this watch does.
+    reconciler_.objects().Replace(std::move(list->items));
     absl::StatusOr<std::unique_ptr<ports::Watcher>> watcher =
-        store_.Watch(ports::WatchOptions{.resource_version = list->resource_version});
+        store_.Watch(ports::WatchOptions{.resource_version = version});
     if (!watcher.ok()) {
       absl::SleepFor(kRetryPause);
       continue;

@@ -26,10 +26,11 @@ ports::ObjectKey ObjectCache::KeyOf(const v1alpha1::Unikernel& object) {
   return {.ns = ns.empty() ? "default" : ns, .name = object.metadata().name()};
 }
 
-void ObjectCache::Replace(const std::vector<v1alpha1::Unikernel>& items) {
+void ObjectCache::Replace(std::vector<v1alpha1::Unikernel> items) {
   std::map<ports::ObjectKey, Object> objects;
-  for (const v1alpha1::Unikernel& item : items) {
-    objects[KeyOf(item)] = std::make_shared<const v1alpha1::Unikernel>(item);
+  for (v1alpha1::Unikernel& item : items) {
+    ports::ObjectKey key = KeyOf(item);
+    objects[key] = std::make_shared<const v1alpha1::Unikernel>(std::move(item));
   }
   absl::MutexLock lock(&mu_);
   objects_ = std::move(objects);

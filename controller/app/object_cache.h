@@ -33,7 +33,7 @@ class ObjectCache {
   using Object = std::shared_ptr<const v1alpha1::Unikernel>;
 
   // Everything, after a List.
-  void Replace(const std::vector<v1alpha1::Unikernel>& items);
+  void Replace(std::vector<v1alpha1::Unikernel> items);
   // One watch event, in the order the watch delivered them.
   void Apply(const ports::WatchEvent& event);
   // An object as one of our writes returned it. Kept only when the cache
