@@ -163,11 +163,12 @@ void GrpcAgentHub::OnHello(const std::shared_ptr<Stream>& stream, const agent::v
     }
     existing = stream;
     listed_.reset();
-    ports::HostSession& session = ports::CopyOnWrite(sessions_[hello.host()]);
+    ports::HostSession& session =
+        ports::CopyOnWriteWithInstances(sessions_[hello.host()], hello.instances());
     session.host = hello.host();
     session.hello = hello;
     session.hello.clear_join_token();
-    session.instances.assign(hello.instances().begin(), hello.instances().end());
+    session.hello.clear_instances();  // kept once, in session.instances
     session.connected = true;
     session.connected_at = session.last_seen = Now();
     session.applied_generation = hello.assignment_generation();
@@ -193,8 +194,8 @@ void GrpcAgentHub::OnReport(const std::string& host, const agent::v1::Report& re
   {
     std::lock_guard<std::mutex> guard(mutex_);
     listed_.reset();
-    ports::HostSession& session = ports::CopyOnWrite(sessions_[host]);
-    session.instances.assign(report.instances().begin(), report.instances().end());
+    ports::HostSession& session =
+        ports::CopyOnWriteWithInstances(sessions_[host], report.instances());
     session.last_seen = Now();
     session.applied_generation = report.assignment_generation();
     session.assigned_generation = AssignedGenerationLocked(host);

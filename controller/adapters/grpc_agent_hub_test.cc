@@ -157,6 +157,7 @@ TEST(GrpcAgentHubTest, AnAgentSaysHelloAndGetsItsAssignmentNowAndOnEveryChange) 
   EXPECT_EQ(hosts[0].hello.labels().at("zone"), "a");
   EXPECT_EQ(hosts[0].hello.join_token(), "") << "secrets are not kept";
   EXPECT_EQ(hosts[0].instances.size(), 1u);
+  EXPECT_EQ(hosts[0].hello.instances_size(), 0) << "the hello's reports are kept once";
   EXPECT_GE(changes, 1);
 
   int64_t second = hub->Assign("host-a", {Instance("web-1"), Instance("web-2")});

@@ -35,7 +35,10 @@ Controller::Controller(ports::Store& store, ports::AgentHub& hub, MetricsRegistr
       queue_depth_(metrics.AddGauge("nanoplane_workqueue_depth",
                                     "Unikernel keys waiting to be reconciled.")),
       instances_(metrics.AddGauge("nanoplane_instances", "Instances by phase.")),
-      hosts_(metrics.AddGauge("nanoplane_hosts", "Hosts by state.")) {}
+      hosts_(metrics.AddGauge("nanoplane_hosts", "Hosts by state.")),
+      trim_duration_(metrics.AddHistogram("nanoplane_memory_trim_duration_seconds",
+                                          "Time of handing freed memory back to the system.",
+                                          MetricsRegistry::LatencyBuckets())) {}
 
 Controller::~Controller() { Stop(); }
 

@@ -18,7 +18,8 @@
 //
 // Metrics (in the given registry): nanoplane_reconcile_duration_seconds,
 // nanoplane_reconcile_errors_total, nanoplane_workqueue_depth,
-// nanoplane_instances{phase}, nanoplane_hosts{state}.
+// nanoplane_instances{phase}, nanoplane_hosts{state},
+// nanoplane_memory_trim_duration_seconds.
 //
 // Thread-safety: Start and Stop from one thread; Ready and the accessors from
 // any. The ports and the registry must outlive the controller.
@@ -53,6 +54,8 @@ struct ControllerOptions {
   // every instance (a tenth of a core at 50,000 instances once a second), and
   // metrics are scraped every 15 s or more.
   absl::Duration gauge_period = absl::Seconds(5);
+  // How often freed memory is handed back to the system (glibc only).
+  absl::Duration trim_period = absl::Seconds(5);
   // How often a host's registry entry is refreshed while nothing else changes.
   absl::Duration host_record_refresh = absl::Seconds(30);
   WorkQueueOptions queue;
@@ -97,6 +100,7 @@ class Controller {
   void RefreshRegistry(const std::vector<std::shared_ptr<const ports::HostSession>>& sessions);
   void EnqueueAll();
   void UpdateGauges();
+  void ReturnFreeMemory();
   absl::Status Process(const std::string& key);
 
   ports::Store& store_;
@@ -111,6 +115,7 @@ class Controller {
   Gauge& queue_depth_;
   Gauge& instances_;
   Gauge& hosts_;
+  Histogram& trim_duration_;
 
   // The hub's callback may still be running, or start, after SetOnChange(nullptr)
   // returns; it reaches the controller only through this, which Stop clears.
@@ -135,6 +140,7 @@ class Controller {
   std::map<std::string, ports::HostRecord> host_records_;  // as last written
   absl::Time last_resync_;
   absl::Time last_gauges_ = absl::InfinitePast();
+  absl::Time last_trim_ = absl::Now();
 };
 
 }  // namespace nanoplane::controller::app

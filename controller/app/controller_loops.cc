@@ -1,5 +1,7 @@
 // The Controller's trigger loops: the Store watch and the host loop.
 
+#include <malloc.h>
+
 #include "common/log.h"
 #include "controller/app/controller.h"
 #include "controller/app/fleet_view.h"
@@ -121,10 +123,26 @@ void Controller::SyncHosts(const std::set<std::string>& changed) {
   if (flipped) {
     EnqueueAll();
   }
+  if (now - last_trim_ >= options_.trim_period) {
+    last_trim_ = now;
+    ReturnFreeMemory();
+  }
   if (now - last_gauges_ >= options_.gauge_period) {
     last_gauges_ = now;
     UpdateGauges();
   }
+}
+
+void Controller::ReturnFreeMemory() {
+#ifdef __GLIBC__
+  // glibc keeps freed memory resident in its arenas, and a rollout frees a
+  // lot of it: every status, report and host set is replaced many times over.
+  // Returning it between bursts keeps the peak near what is in use (at 50,000
+  // instances, ~20 MiB less); it takes a few milliseconds.
+  absl::Time start = absl::Now();
+  malloc_trim(0);
+  trim_duration_.Observe(absl::ToDoubleSeconds(absl::Now() - start));
+#endif
 }
 
 void Controller::RefreshRegistry(

@@ -61,10 +61,11 @@ void FakeAgentHub::Hello(const agent::v1::Hello& hello) {
   {
     std::lock_guard<std::mutex> guard(mutex_);
     listed_.reset();
-    ports::HostSession& session = ports::CopyOnWrite(sessions_[hello.host()]);
+    ports::HostSession& session =
+        ports::CopyOnWriteWithInstances(sessions_[hello.host()], hello.instances());
     session.host = hello.host();
     session.hello = hello;
-    session.instances.assign(hello.instances().begin(), hello.instances().end());
+    session.hello.clear_instances();  // kept once, in session.instances
     session.connected = true;
     session.connected_at = absl::Now();
     session.last_seen = absl::Now();
@@ -82,8 +83,7 @@ void FakeAgentHub::Report(const std::string& host, const agent::v1::Report& repo
       return;  // as over gRPC: no report without a hello on a live stream
     }
     listed_.reset();
-    ports::HostSession& session = ports::CopyOnWrite(it->second);
-    session.instances.assign(report.instances().begin(), report.instances().end());
+    ports::HostSession& session = ports::CopyOnWriteWithInstances(it->second, report.instances());
     session.applied_generation = report.assignment_generation();
     session.last_seen = absl::Now();
     session.assigned_generation = AssignedGenerationLocked(host);

@@ -34,9 +34,12 @@
 
 namespace nanoplane::controller::ports {
 
+// A new field must be copied in CopyOnWriteWithInstances too.
 struct HostSession {
   std::string host;
-  agent::v1::Hello hello;  // the last one (labels, capacity, accelerator, versions)
+  // The last one (labels, capacity, accelerator, versions), without its
+  // instances: those are `instances` until the next report.
+  agent::v1::Hello hello;
   std::vector<agent::v1::InstanceReport> instances;  // the last full report
   bool connected = false;
   absl::Time connected_at;
@@ -125,6 +128,28 @@ class AgentHub {
 inline HostSession& CopyOnWrite(std::shared_ptr<const HostSession>& slot) {
   auto next =
       slot == nullptr ? std::make_shared<HostSession>() : std::make_shared<HostSession>(*slot);
+  slot = next;
+  return *next;
+}
+
+// The same for a change that replaces every instance report: those of the old
+// session are not copied only to be thrown away (a report is a host's whole
+// list, on every report).
+template <typename Reports>
+HostSession& CopyOnWriteWithInstances(std::shared_ptr<const HostSession>& slot,
+                                      const Reports& instances) {
+  auto next = std::make_shared<HostSession>();
+  if (slot != nullptr) {
+    const HostSession& old = *slot;
+    next->host = old.host;
+    next->hello = old.hello;
+    next->connected = old.connected;
+    next->connected_at = old.connected_at;
+    next->last_seen = old.last_seen;
+    next->applied_generation = old.applied_generation;
+    next->assigned_generation = old.assigned_generation;
+  }
+  next->instances.assign(instances.begin(), instances.end());
   slot = next;
   return *next;
 }
