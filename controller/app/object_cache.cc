@@ -73,6 +73,24 @@ void ObjectCache::Wrote(const v1alpha1::Unikernel& object) {
   }
 }
 
+void ObjectCache::DropStatus(const ports::ObjectKey& key, const std::string& version) {
+  Object object = Get(key);
+  if (object == nullptr || object->metadata().resource_version() != version ||
+      !object->has_status()) {
+    return;
+  }
+  auto stripped = std::make_shared<v1alpha1::Unikernel>();
+  stripped->set_api_version(object->api_version());
+  stripped->set_kind(object->kind());
+  *stripped->mutable_metadata() = object->metadata();
+  *stripped->mutable_spec() = object->spec();
+  absl::MutexLock lock(&mu_);
+  auto it = objects_.find(key);
+  if (it != objects_.end() && it->second == object) {  // nothing newer came meanwhile
+    it->second = std::move(stripped);
+  }
+}
+
 ObjectCache::Object ObjectCache::Get(const ports::ObjectKey& key) const {
   absl::MutexLock lock(&mu_);
   auto it = objects_.find(key);

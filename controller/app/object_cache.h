@@ -41,6 +41,12 @@ class ObjectCache {
   // an object the cache does not hold was deleted (or is not listed yet).
   void Wrote(const v1alpha1::Unikernel& object);
 
+  // Replaces the cached object of `version` with a copy without its status,
+  // once the reconciler has converted that version (and keeps the status in
+  // that form): no write sends the old status back (UpdateStatus replaces it,
+  // Update keeps the stored one), and a fleet's statuses held twice would be
+  // tens of megabytes.
+  void DropStatus(const ports::ObjectKey& key, const std::string& version);
   // The cached object; null when the cache does not hold it.
   Object Get(const ports::ObjectKey& key) const;
   size_t size() const;

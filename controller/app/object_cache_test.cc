@@ -74,6 +74,25 @@ TEST(ObjectCacheTest, ReadersKeepTheirCopy) {
   EXPECT_EQ(held->metadata().resource_version(), "1");
 }
 
+TEST(ObjectCacheTest, DropsTheStatusOfTheVersionConvertedOnly) {
+  ObjectCache cache;
+  v1alpha1::Unikernel object = Object("a", "4");
+  object.mutable_spec()->set_replicas(3);
+  object.mutable_metadata()->add_finalizers("nanoplane.dev/instances");
+  object.mutable_status()->set_ready_replicas(3);
+  cache.Replace({object});
+  cache.DropStatus({.name = "a"}, "3");
+  EXPECT_TRUE(cache.Get({.name = "a"})->has_status()) << "another version";
+  ObjectCache::Object held = cache.Get({.name = "a"});
+  cache.DropStatus({.name = "a"}, "4");
+  ObjectCache::Object stripped = cache.Get({.name = "a"});
+  EXPECT_FALSE(stripped->has_status());
+  EXPECT_EQ(stripped->spec().replicas(), 3);
+  EXPECT_EQ(stripped->metadata().finalizers(0), "nanoplane.dev/instances");
+  EXPECT_EQ(stripped->metadata().resource_version(), "4");
+  EXPECT_TRUE(held->has_status()) << "a reader's copy does not change";
+}
+
 TEST(NewerVersionTest, ComparesIntegersAndLetsOpaqueVersionsWin) {
   EXPECT_TRUE(NewerVersion("10", "9")) << "numerically, not as text";
   EXPECT_FALSE(NewerVersion("9", "10"));

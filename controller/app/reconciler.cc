@@ -168,8 +168,13 @@ absl::StatusOr<core::DesiredUnikernel> Reconciler::Desired(const ports::ObjectKe
     }
   }
   NP_ASSIGN_OR_RETURN(core::DesiredUnikernel desired, core::DesiredFromProto(object));
-  absl::MutexLock lock(&desired_mu_);
-  desired_[key] = {version, desired};
+  {
+    absl::MutexLock lock(&desired_mu_);
+    desired_[key] = {version, desired};
+  }
+  if (!version.empty()) {
+    objects_.DropStatus(key, version);  // kept above, in the core's form
+  }
   return desired;
 }
 
