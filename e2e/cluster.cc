@@ -167,15 +167,10 @@ void RolloutMonitor::Check(const UnikernelView& view) {
     violations_.push_back(StrCat(count, " instances > replicas + maxSurge (", bounds_.replicas,
                                  " + ", bounds_.max_surge, "): ", Describe(view)));
   }
-  if (check_availability_ && ready < bounds_.replicas - bounds_.max_unavailable) {
+  if (ready < bounds_.replicas - bounds_.max_unavailable) {
     violations_.push_back(StrCat(ready, " ready < replicas - maxUnavailable (", bounds_.replicas,
                                  " - ", bounds_.max_unavailable, "): ", Describe(view)));
   }
-}
-
-void RolloutMonitor::CheckAvailability(bool check) {
-  absl::MutexLock lock(&mu_);
-  check_availability_ = check;
 }
 
 std::vector<std::string> RolloutMonitor::Violations() const {

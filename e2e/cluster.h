@@ -74,8 +74,6 @@ class RolloutMonitor {
   ~RolloutMonitor();  // Stop()
 
   void Stop();
-  // While false, fewer ready instances than the bound is no violation.
-  void CheckAvailability(bool check);
   std::vector<std::string> Violations() const;
   int Samples() const;
   // The least ready instances and the most instances seen in one sample.
@@ -94,7 +92,6 @@ class RolloutMonitor {
   const absl::Duration period_;
   mutable absl::Mutex mu_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
-  bool check_availability_ ABSL_GUARDED_BY(mu_) = true;
   std::vector<std::string> violations_ ABSL_GUARDED_BY(mu_);
   int samples_ ABSL_GUARDED_BY(mu_) = 0;
   int min_ready_ ABSL_GUARDED_BY(mu_) = 1 << 30;
