@@ -22,7 +22,7 @@ absl::Status IgnoreCode(absl::Status status, absl::StatusCode code) {
 
 ActionExecutor::ActionExecutor(ports::Store& store, AssignmentTable& table,
                                Expectations& expectations, const ports::ObjectKey& key,
-                               ObjectCache::Object object, ObjectCache* cache,
+                               ObjectCache::Object object,
                                const std::vector<ports::RevisionRecord>& revisions,
                                const std::vector<core::Host>& hosts, absl::Time now)
     : store_(store),
@@ -30,7 +30,6 @@ ActionExecutor::ActionExecutor(ports::Store& store, AssignmentTable& table,
       expectations_(expectations),
       key_(key),
       object_(std::move(object)),
-      cache_(cache),
       revisions_(revisions),
       hosts_(hosts),
       now_(now) {}
@@ -158,10 +157,8 @@ absl::Status ActionExecutor::WriteWithRetry(
     change(next);
     absl::StatusOr<v1alpha1::Unikernel> written = write(next);
     if (written.ok()) {
-      if (cache_ != nullptr) {
-        cache_->Wrote(*written);
-      }
       object_ = std::make_shared<const v1alpha1::Unikernel>(*std::move(written));
+      wrote_ = true;
       return absl::OkStatus();
     }
     last = written.status();

@@ -33,16 +33,20 @@ class ActionExecutor {
   // `object` is the Unikernel as read for this pass (null when gone);
   // `revisions` its history as read; `hosts` the fleet as measured (starts
   // beyond a host's allocatable capacity are refused: a concurrent pass for
-  // another Unikernel placed there first). What the executor writes to the
-  // object goes into `cache` too (when given). All references must outlive
-  // the executor.
+  // another Unikernel placed there first). All references must outlive the
+  // executor.
   ActionExecutor(ports::Store& store, AssignmentTable& table, Expectations& expectations,
-                 const ports::ObjectKey& key, ObjectCache::Object object, ObjectCache* cache,
+                 const ports::ObjectKey& key, ObjectCache::Object object,
                  const std::vector<ports::RevisionRecord>& revisions,
                  const std::vector<core::Host>& hosts, absl::Time now);
 
   // Stops at the first failure and returns it.
   [[nodiscard]] absl::Status Execute(const std::vector<core::Action>& actions);
+
+  // Whether an action wrote the object (also when a later one failed), and
+  // the object as the last write returned it.
+  bool wrote() const { return wrote_; }
+  const ObjectCache::Object& object() const { return object_; }
 
  private:
   absl::Status Run(const core::CreateRevision& action);
@@ -70,7 +74,7 @@ class ActionExecutor {
   Expectations& expectations_;
   const ports::ObjectKey key_;
   ObjectCache::Object object_;
-  ObjectCache* const cache_;
+  bool wrote_ = false;
   const std::vector<ports::RevisionRecord>& revisions_;
   const std::vector<core::Host>& hosts_;
   std::vector<ports::RevisionRecord> created_;  // revisions this pass created

@@ -73,17 +73,23 @@ void ObjectCache::Wrote(const v1alpha1::Unikernel& object) {
   }
 }
 
+v1alpha1::Unikernel ObjectCache::WithoutStatus(const v1alpha1::Unikernel& object) {
+  // Field by field: a copy of the whole object would copy the status first.
+  v1alpha1::Unikernel out;
+  out.set_api_version(object.api_version());
+  out.set_kind(object.kind());
+  *out.mutable_metadata() = object.metadata();
+  *out.mutable_spec() = object.spec();
+  return out;
+}
+
 void ObjectCache::DropStatus(const ports::ObjectKey& key, const std::string& version) {
   Object object = Get(key);
   if (object == nullptr || object->metadata().resource_version() != version ||
       !object->has_status()) {
     return;
   }
-  auto stripped = std::make_shared<v1alpha1::Unikernel>();
-  stripped->set_api_version(object->api_version());
-  stripped->set_kind(object->kind());
-  *stripped->mutable_metadata() = object->metadata();
-  *stripped->mutable_spec() = object->spec();
+  auto stripped = std::make_shared<const v1alpha1::Unikernel>(WithoutStatus(*object));
   absl::MutexLock lock(&mu_);
   auto it = objects_.find(key);
   if (it != objects_.end() && it->second == object) {  // nothing newer came meanwhile

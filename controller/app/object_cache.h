@@ -51,6 +51,8 @@ class ObjectCache {
   Object Get(const ports::ObjectKey& key) const;
   size_t size() const;
 
+  // A copy of `object` without its status.
+  static v1alpha1::Unikernel WithoutStatus(const v1alpha1::Unikernel& object);
   // Where an object belongs: its namespace ("default" when unset) and name.
   static ports::ObjectKey KeyOf(const v1alpha1::Unikernel& object);
 

@@ -109,7 +109,7 @@ absl::StatusOr<ObjectCache::Object> Reconciler::ReadObject(const ports::ObjectKe
   v1alpha1::Unikernel with_finalizer = *object;
   with_finalizer.mutable_metadata()->add_finalizers(std::string(core::kFinalizer));
   NP_ASSIGN_OR_RETURN(v1alpha1::Unikernel updated, store_.Update(with_finalizer));
-  objects_.Wrote(updated);
+  Remember(key, updated);
   return std::make_shared<const v1alpha1::Unikernel>(std::move(updated));
 }
 
@@ -157,6 +157,16 @@ absl::StatusOr<core::ReconcileInput> Reconciler::MeasureInput(
   return input;
 }
 
+void Reconciler::Remember(const ports::ObjectKey& key, const v1alpha1::Unikernel& written) {
+  // Converted now, while this pass has the object, rather than by the next
+  // pass: until then the cache would hold its status twice.
+  if (Desired(key, written).ok()) {
+    objects_.Wrote(ObjectCache::WithoutStatus(written));
+  } else {
+    objects_.Wrote(written);
+  }
+}
+
 absl::StatusOr<core::DesiredUnikernel> Reconciler::Desired(const ports::ObjectKey& key,
                                                            const v1alpha1::Unikernel& object) {
   const std::string& version = object.metadata().resource_version();
@@ -187,9 +197,13 @@ absl::StatusOr<std::optional<absl::Duration>> Reconciler::Reconcile(const ports:
   // Instance names only need to be unpredictable, not reproducible.
   absl::BitGen rng;
   core::ReconcileResult result = core::Reconcile(input, rng);
-  ActionExecutor executor(store_, table_, expectations_, key, std::move(object), &objects_,
-                          revisions, input.hosts, input.now);
-  NP_RETURN_IF_ERROR(executor.Execute(result.actions));
+  ActionExecutor executor(store_, table_, expectations_, key, std::move(object), revisions,
+                          input.hosts, input.now);
+  absl::Status executed = executor.Execute(result.actions);
+  if (executor.wrote()) {
+    Remember(key, *executor.object());
+  }
+  NP_RETURN_IF_ERROR(executed);
   std::optional<absl::Duration> requeue = result.requeue_after;
   // Look again when an expected start would count as lost: the earliest
   // pending expectation, or this pass's own starts.

@@ -85,6 +85,9 @@ class Reconciler {
       const ports::ObjectKey& key, const v1alpha1::Unikernel* object,
       const std::vector<ports::RevisionRecord>& revisions,
       std::optional<absl::Time>& pending_until);
+  // Puts an object one of our writes returned into the cache, converted
+  // (Desired) and without its status.
+  void Remember(const ports::ObjectKey& key, const v1alpha1::Unikernel& written);
   // core::DesiredFromProto, remembered per object version: the conversion
   // (defaults, the template's hash, the status) is pure, and every pass of an
   // unchanged object would repeat it.
