@@ -5,8 +5,20 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <fstream>
+#include <random>
+
 namespace nanoplane::test_support {
 namespace {
+
+// The first port of the ephemeral range (Linux's default when unreadable).
+int EphemeralLow() {
+  int low = 0;
+  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> low;
+  return low > 0 ? low : 32768;
+}
+
 
 sockaddr_in Loopback(int port) {
   sockaddr_in addr{};
@@ -18,20 +30,37 @@ sockaddr_in Loopback(int port) {
 
 }  // namespace
 
-int FreePort() {
+namespace {
+
+bool CanBind(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) {
+    return false;
+  }
+  sockaddr_in addr = Loopback(port);
+  bool bound = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return bound;
+}
+
+}  // namespace
+
+int FreePort() {
+  int high = EphemeralLow() - 1;
+  int low = std::max(1024, high - 12000);
+  if (high <= low) {
     return 0;
   }
-  sockaddr_in addr = Loopback(0);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
+  // Per process and thread, so that parallel tests draw different sequences.
+  thread_local std::mt19937 rng(std::random_device{}() ^ static_cast<unsigned>(getpid()));
+  std::uniform_int_distribution<int> draw(low, high);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    int port = draw(rng);
+    if (CanBind(port)) {
+      return port;
+    }
   }
-  close(fd);
-  return port;
+  return 0;
 }
 
 std::string HttpGet(int port, std::string_view path, absl::Duration timeout) {

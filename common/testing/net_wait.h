@@ -13,9 +13,12 @@
 
 namespace nanoplane::test_support {
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then
-// closed): for a process that must be told its port, e.g. to be restarted on
-// the same one. 0 when no socket could be bound.
+// A TCP port on 127.0.0.1 that was free a moment ago: for a process that
+// must be told its port, e.g. to be restarted on the same one. It is drawn
+// below the kernel's ephemeral range, which bind(:0) and every outgoing
+// connection take their ports from: a port from there could be taken by some
+// other test's connection between this call and the bind that uses it. 0 when
+// no socket could be bound.
 int FreePort();
 
 // One HTTP/1.0 GET of `path` on 127.0.0.1:port: the whole response (status
