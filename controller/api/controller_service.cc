@@ -1,64 +1,59 @@
 #include "controller/api/controller_service.h"
 
-#include <map>
-#include <set>
-
 #include "common/status.h"
 #include "common/strings.h"
-#include "controller/api/apply.h"
-#include "controller/api/rollout.h"
+#include "controller/application/apply.h"
 #include "controller/core/convert.h"
-#include "google/protobuf/util/message_differencer.h"
 
 namespace nanoplane::controller::api {
 namespace {
 
 namespace pb = ::nanoplane::v1alpha1;
+using application::KeyOf;
 
-ports::ObjectKey KeyOfObject(const pb::Unikernel& object) {
-  return KeyOf(object.metadata().namespace_(), object.metadata().name());
+// Kubernetes leaves a time that never happened out; so does the API.
+std::string TimestampOrEmpty(absl::Time time) {
+  return time == absl::InfinitePast() ? "" : core::FormatTimestamp(time);
 }
 
-std::string AcceleratorName(agent::v1::Accelerator accelerator) {
-  switch (accelerator) {
-    case agent::v1::KVM:
-      return "KVM";
-    case agent::v1::TCG:
-      return "TCG";
-    default:
-      return "";
+apiv1::ApplyAction ApplyActionToProto(application::ApplyAction action) {
+  switch (action) {
+    case application::ApplyAction::kCreated:
+      return apiv1::CREATED;
+    case application::ApplyAction::kConfigured:
+      return apiv1::CONFIGURED;
+    case application::ApplyAction::kUnchanged:
+      return apiv1::UNCHANGED;
   }
+  return apiv1::UNCHANGED;
 }
 
-apiv1::Host HostFromSession(const ports::HostSession& session) {
+apiv1::EventType EventTypeToProto(ports::WatchEventType type) {
+  switch (type) {
+    case ports::WatchEventType::kAdded:
+      return apiv1::ADDED;
+    case ports::WatchEventType::kModified:
+      return apiv1::MODIFIED;
+    case ports::WatchEventType::kDeleted:
+      return apiv1::DELETED;
+  }
+  return apiv1::EVENT_TYPE_UNSPECIFIED;
+}
+
+apiv1::Host HostToProto(const application::HostView& view) {
   apiv1::Host host;
-  host.set_name(session.host);
-  host.set_state(session.connected ? "Ready" : "NotReady");
-  host.set_accelerator(AcceleratorName(session.hello.accelerator()));
-  host.set_cpus(session.hello.capacity().cpus());
-  host.set_memory_bytes(session.hello.capacity().memory_bytes());
-  host.set_instances(static_cast<int32_t>(session.instances.size()));
-  host.mutable_labels()->insert(session.hello.labels().begin(), session.hello.labels().end());
-  host.set_connected(session.connected);
-  host.set_connected_at(core::FormatTimestamp(session.connected_at));
-  host.set_last_seen(core::FormatTimestamp(session.last_seen));
-  host.set_agent_version(session.hello.agent_version());
+  host.set_name(view.name);
+  host.set_state(view.state);
+  host.set_accelerator(view.accelerator);
+  host.set_cpus(view.cpus);
+  host.set_memory_bytes(view.memory_bytes);
+  host.set_instances(view.instances);
+  host.mutable_labels()->insert(view.labels.begin(), view.labels.end());
+  host.set_connected(view.connected);
+  host.set_connected_at(TimestampOrEmpty(view.connected_at));
+  host.set_last_seen(TimestampOrEmpty(view.last_seen));
+  host.set_agent_version(view.agent_version);
   return host;
-}
-
-// The registry's record is the reconciler's view (state after the grace
-// period); the hub adds what only the agent knows.
-void MergeRecord(const ports::HostRecord& record, apiv1::Host& host) {
-  host.set_name(record.name);
-  host.set_state(ports::HostStateName(record.state));
-  if (host.cpus() == 0) {
-    host.set_cpus(static_cast<int32_t>(record.cpus));
-    host.set_memory_bytes(record.memory_bytes);
-  }
-  host.mutable_labels()->insert(record.labels.begin(), record.labels.end());
-  if (host.last_seen().empty()) {
-    host.set_last_seen(core::FormatTimestamp(record.last_seen));
-  }
 }
 
 apiv1::Event EventToProto(const ports::EventRecord& record) {
@@ -75,8 +70,34 @@ apiv1::Event EventToProto(const ports::EventRecord& record) {
   return event;
 }
 
-bool Deleting(const pb::Unikernel& object) {
-  return !object.metadata().deletion_timestamp().empty();
+apiv1::Revision RevisionToProto(application::HistoryEntry entry) {
+  apiv1::Revision revision;
+  revision.set_number(entry.number);
+  revision.set_hash(entry.hash);
+  revision.set_created(core::FormatTimestamp(entry.created));
+  revision.set_change_cause(entry.change_cause);
+  revision.set_current(entry.current);
+  if (entry.template_.has_value()) {
+    *revision.mutable_template_() = *std::move(entry.template_);
+  }
+  return revision;
+}
+
+std::optional<std::string> NamespaceOf(const std::string& ns, bool all_namespaces) {
+  if (all_namespaces) {
+    return std::nullopt;
+  }
+  return ns;
+}
+
+grpc::Status FromRollout(absl::StatusOr<application::RolloutResult> result,
+                         apiv1::RolloutResponse& response) {
+  if (!result.ok()) {
+    return ToGrpcStatus(result.status());
+  }
+  response.set_message(result->message);
+  *response.mutable_object() = std::move(result->object);
+  return grpc::Status::OK;
 }
 
 }  // namespace
@@ -88,159 +109,36 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   return {static_cast<grpc::StatusCode>(status.code()), std::string(status.message())};
 }
 
-ControllerService::ControllerService(ports::Store& store, ports::ArtifactStore& artifacts,
-                                     ports::AgentHub& hub, ControllerServiceOptions options)
-    : store_(store), artifacts_(artifacts), hub_(hub), options_(std::move(options)) {}
-
-absl::StatusOr<pb::Unikernel> ControllerService::Modify(const ports::ObjectKey& key,
-                                                        const Mutation& mutate) {
-  absl::Status last;
-  for (int attempt = 0; attempt <= options_.max_conflict_retries; ++attempt) {
-    NP_ASSIGN_OR_RETURN(pb::Unikernel object, store_.Get(key));
-    object.clear_status();
-    NP_RETURN_IF_ERROR(mutate(object));
-    absl::StatusOr<pb::Unikernel> updated = store_.Update(object);
-    if (updated.status().code() != absl::StatusCode::kAborted) {
-      return updated;
-    }
-    last = updated.status();
-  }
-  return last;
-}
-
-absl::Status ControllerService::StoreBlob(const std::string& digest, std::string_view data) {
-  NP_ASSIGN_OR_RETURN(std::unique_ptr<ports::BlobWriter> writer, artifacts_.StartPut(digest));
-  NP_RETURN_IF_ERROR(writer->Append(data));
-  NP_ASSIGN_OR_RETURN(int64_t size, writer->Commit());
-  return store_.PutArtifact({.digest = digest, .size = size, .created_time = options_.now()});
-}
-
-absl::Status ControllerService::CheckApply(const apiv1::ApplyRequest& request,
-                                           std::vector<pb::Unikernel>& prepared) {
-  std::vector<std::string> messages;
-  std::set<ports::ObjectKey> seen;
-  for (const pb::Unikernel& in : request.objects()) {
-    pb::Unikernel object = PrepareApplied(in);
-    FieldErrors errors = ValidateApplied(object);
-    for (const ArtifactReference& ref : ArtifactReferences(object.spec().template_())) {
-      NP_ASSIGN_OR_RETURN(bool present, artifacts_.Has(ref.digest));
-      if (!present) {
-        errors.push_back({ref.path, StrCat("no artifact ", ref.digest,
-                                           " in the controller's artifact store; upload it")});
-      }
-    }
-    ports::ObjectKey key = KeyOfObject(object);
-    if (!seen.insert(key).second) {
-      errors.push_back({"metadata.name", "is applied twice in one request"});
-    }
-    absl::StatusOr<pb::Unikernel> stored = store_.Get(key);
-    if (stored.ok() && Deleting(*stored)) {
-      errors.push_back({"metadata.deletionTimestamp",
-                        "the object is being deleted; apply again once it is gone"});
-    } else if (!stored.ok() && stored.status().code() != absl::StatusCode::kNotFound) {
-      return stored.status();
-    }
-    if (!errors.empty()) {
-      messages.push_back(FormatObjectErrors(object, errors));
-    }
-    prepared.push_back(std::move(object));
-  }
-  if (!messages.empty()) {
-    return absl::InvalidArgumentError(StrJoin(messages, "\n"));
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<apiv1::ApplyResult> ControllerService::ApplyOne(const pb::Unikernel& prepared,
-                                                               const pb::Unikernel& sent,
-                                                               bool dry_run) {
-  ports::ObjectKey key = KeyOfObject(prepared);
-  apiv1::ApplyResult result;
-  result.set_namespace_(key.ns);
-  result.set_name(key.name);
-  absl::Status last;
-  for (int attempt = 0; attempt <= options_.max_conflict_retries; ++attempt) {
-    absl::StatusOr<pb::Unikernel> stored = store_.Get(key);
-    absl::StatusOr<pb::Unikernel> written;
-    if (stored.status().code() == absl::StatusCode::kNotFound) {
-      result.set_action(apiv1::CREATED);
-      written = dry_run ? PrepareCreate(prepared) : store_.Create(PrepareCreate(prepared));
-    } else if (stored.ok()) {
-      pb::Unikernel merged = MergeForApply(*stored, prepared, sent);
-      stored->clear_status();
-      // Equal objects skip the write (a GitOps resync applies everything);
-      // otherwise the store decides: a write that changes nothing keeps the
-      // resourceVersion.
-      bool same = google::protobuf::util::MessageDifferencer::Equals(merged, *stored);
-      written = dry_run || same ? merged : store_.Update(merged);
-      bool changed =
-          !same && (dry_run || (written.ok() && written->metadata().resource_version() !=
-                                                    stored->metadata().resource_version()));
-      result.set_action(changed ? apiv1::CONFIGURED : apiv1::UNCHANGED);
-    } else {
-      return stored.status();
-    }
-    if (written.ok()) {
-      result.set_generation(written->metadata().generation());
-      *result.mutable_object() = *std::move(written);
-      return result;
-    }
-    // Another writer got there first (create) or in between (update): read again.
-    if (written.status().code() != absl::StatusCode::kAborted &&
-        written.status().code() != absl::StatusCode::kAlreadyExists) {
-      return written.status();
-    }
-    last = written.status();
-  }
-  return last;
-}
-
-// The blobs this Unikernel needs stay referenced while a revision (for undo)
-// may still use them.
-absl::Status ControllerService::ReferenceArtifacts(const pb::Unikernel& object) {
-  ports::ObjectKey key = KeyOfObject(object);
-  std::set<std::string> digests = ReferencedDigests(object.spec().template_());
-  NP_ASSIGN_OR_RETURN(std::vector<ports::RevisionRecord> revisions, store_.ListRevisions(key));
-  for (const ports::RevisionRecord& revision : revisions) {
-    absl::StatusOr<pb::UnikernelTemplate> tmpl = TemplateOf(revision);
-    if (tmpl.ok()) {
-      digests.merge(ReferencedDigests(*tmpl));
-    }
-  }
-  return store_.SetArtifactReferences(ports::ToString(key), digests);
-}
+ControllerService::ControllerService(application::UseCases& use_cases,
+                                     application::FleetUseCases& fleet)
+    : use_cases_(use_cases), fleet_(fleet) {}
 
 grpc::Status ControllerService::Apply(grpc::ServerContext*, const apiv1::ApplyRequest* request,
                                       apiv1::ApplyResponse* response) {
+  application::ApplyRequest apply{.objects = {request->objects().begin(), request->objects().end()},
+                                  .dry_run = request->dry_run()};
   for (const apiv1::InlineArtifact& artifact : request->artifacts()) {
-    if (absl::Status stored = StoreBlob(artifact.sha256(), artifact.data()); !stored.ok()) {
-      return ToGrpcStatus(Annotate(stored, StrCat("artifact ", artifact.sha256())));
-    }
+    apply.artifacts.push_back({.sha256 = artifact.sha256(), .data = artifact.data()});
   }
-  std::vector<pb::Unikernel> prepared;
-  if (absl::Status checked = CheckApply(*request, prepared); !checked.ok()) {
-    return ToGrpcStatus(checked);
+  absl::StatusOr<std::vector<application::ApplyResult>> results = use_cases_.Apply(apply);
+  if (!results.ok()) {
+    return ToGrpcStatus(results.status());
   }
-  for (size_t i = 0; i < prepared.size(); ++i) {
-    const pb::Unikernel& object = prepared[i];
-    absl::StatusOr<apiv1::ApplyResult> result =
-        ApplyOne(object, request->objects(static_cast<int>(i)), request->dry_run());
-    if (!result.ok()) {
-      return ToGrpcStatus(Annotate(result.status(), ports::ToString(KeyOfObject(object))));
-    }
-    if (!request->dry_run()) {
-      if (absl::Status referenced = ReferenceArtifacts(object); !referenced.ok()) {
-        return ToGrpcStatus(referenced);
-      }
-    }
-    *response->add_results() = *std::move(result);
+  for (application::ApplyResult& result : *results) {
+    apiv1::ApplyResult& out = *response->add_results();
+    out.set_namespace_(result.key.ns);
+    out.set_name(result.key.name);
+    out.set_action(ApplyActionToProto(result.action));
+    out.set_generation(result.generation);
+    *out.mutable_object() = std::move(result.object);
   }
   return grpc::Status::OK;
 }
 
 grpc::Status ControllerService::Get(grpc::ServerContext*, const apiv1::GetRequest* request,
                                     pb::Unikernel* response) {
-  absl::StatusOr<pb::Unikernel> object = store_.Get(KeyOf(request->namespace_(), request->name()));
+  absl::StatusOr<pb::Unikernel> object =
+      use_cases_.Get(KeyOf(request->namespace_(), request->name()));
   if (!object.ok()) {
     return ToGrpcStatus(object.status());
   }
@@ -250,57 +148,52 @@ grpc::Status ControllerService::Get(grpc::ServerContext*, const apiv1::GetReques
 
 grpc::Status ControllerService::List(grpc::ServerContext*, const apiv1::ListRequest* request,
                                      apiv1::ListResponse* response) {
-  absl::StatusOr<LabelSelector> selector = ParseLabelSelector(request->label_selector());
-  if (!selector.ok()) {
-    return ToGrpcStatus(selector.status());
-  }
-  ports::ListOptions options;
-  if (!request->all_namespaces()) {
-    options.ns = KeyOf(request->namespace_(), "").ns;
-  }
-  absl::StatusOr<ports::UnikernelList> list = store_.List(options);
+  absl::StatusOr<ports::UnikernelList> list =
+      use_cases_.List({.ns = NamespaceOf(request->namespace_(), request->all_namespaces()),
+                       .label_selector = request->label_selector()});
   if (!list.ok()) {
     return ToGrpcStatus(list.status());
   }
   for (pb::Unikernel& object : list->items) {
-    const auto& labels = object.metadata().labels();
-    if (Matches(*selector, ports::Labels(labels.begin(), labels.end()))) {
-      *response->add_items() = std::move(object);
-    }
+    *response->add_items() = std::move(object);
   }
   response->set_resource_version(list->resource_version);
   return grpc::Status::OK;
 }
 
+grpc::Status ControllerService::Watch(grpc::ServerContext* context,
+                                      const apiv1::WatchRequest* request,
+                                      grpc::ServerWriter<apiv1::WatchEvent>* writer) {
+  application::WatchQuery query{.ns = NamespaceOf(request->namespace_(), request->all_namespaces()),
+                                .name = request->name(),
+                                .resource_version = request->resource_version()};
+  return ToGrpcStatus(use_cases_.WatchUnikernels(
+      query,
+      [&](const application::UnikernelChange& change) {
+        apiv1::WatchEvent event;
+        event.set_type(EventTypeToProto(change.type));
+        *event.mutable_object() = change.object;
+        return writer->Write(event);
+      },
+      [&] { return context->IsCancelled(); }));
+}
+
 grpc::Status ControllerService::Delete(grpc::ServerContext*, const apiv1::DeleteRequest* request,
                                        apiv1::DeleteResponse* response) {
-  ports::ObjectKey key = KeyOf(request->namespace_(), request->name());
-  absl::StatusOr<pb::Unikernel> object =
-      store_.Delete(key, {.resource_version = request->resource_version()});
-  if (!object.ok()) {
-    return ToGrpcStatus(object.status());
+  absl::StatusOr<application::DeleteResult> result =
+      use_cases_.Delete(KeyOf(request->namespace_(), request->name()), request->resource_version());
+  if (!result.ok()) {
+    return ToGrpcStatus(result.status());
   }
-  // The object is gone unless a finalizer keeps it (the reconciler stops its
-  // instances first).
-  response->set_gone(store_.Get(key).status().code() == absl::StatusCode::kNotFound);
-  *response->mutable_object() = *std::move(object);
+  response->set_gone(result->gone);
+  *response->mutable_object() = std::move(result->object);
   return grpc::Status::OK;
 }
 
 grpc::Status ControllerService::Scale(grpc::ServerContext*, const apiv1::ScaleRequest* request,
                                       pb::Unikernel* response) {
   absl::StatusOr<pb::Unikernel> object =
-      Modify(KeyOf(request->namespace_(), request->name()), [&](pb::Unikernel& u) {
-        u.mutable_spec()->set_replicas(request->replicas());
-        FieldErrors errors;
-        for (FieldError& error : ValidateApplied(u)) {
-          if (error.path == "spec.replicas") {
-            errors.push_back(std::move(error));
-          }
-        }
-        return errors.empty() ? absl::OkStatus()
-                              : absl::InvalidArgumentError(FormatObjectErrors(u, errors));
-      });
+      use_cases_.Scale(KeyOf(request->namespace_(), request->name()), request->replicas());
   if (!object.ok()) {
     return ToGrpcStatus(object.status());
   }
@@ -308,35 +201,108 @@ grpc::Status ControllerService::Scale(grpc::ServerContext*, const apiv1::ScaleRe
   return grpc::Status::OK;
 }
 
+grpc::Status ControllerService::RolloutStatus(
+    grpc::ServerContext* context, const apiv1::RolloutStatusRequest* request,
+    grpc::ServerWriter<apiv1::RolloutStatusResponse>* writer) {
+  application::RolloutStatusQuery query{.key = KeyOf(request->namespace_(), request->name()),
+                                        .revision = request->revision(),
+                                        .watch = request->watch()};
+  return ToGrpcStatus(use_cases_.RolloutStatus(
+      query,
+      [&](const application::RolloutUpdate& update) {
+        apiv1::RolloutStatusResponse response;
+        response.set_message(update.state.message);
+        response.set_done(update.state.done);
+        response.set_failed(update.state.failed);
+        *response.mutable_object() = update.object;
+        return writer->Write(response);
+      },
+      [&] { return context->IsCancelled(); }));
+}
+
+grpc::Status ControllerService::RolloutHistory(grpc::ServerContext*,
+                                               const apiv1::RolloutHistoryRequest* request,
+                                               apiv1::RolloutHistoryResponse* response) {
+  absl::StatusOr<std::vector<application::HistoryEntry>> history =
+      use_cases_.RolloutHistory(KeyOf(request->namespace_(), request->name()), request->revision());
+  if (!history.ok()) {
+    return ToGrpcStatus(history.status());
+  }
+  for (application::HistoryEntry& entry : *history) {
+    *response->add_revisions() = RevisionToProto(std::move(entry));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ControllerService::RolloutUndo(grpc::ServerContext*,
+                                            const apiv1::RolloutUndoRequest* request,
+                                            apiv1::RolloutResponse* response) {
+  return FromRollout(
+      use_cases_.RolloutUndo(KeyOf(request->namespace_(), request->name()), request->to_revision()),
+      *response);
+}
+
+grpc::Status ControllerService::RolloutPause(grpc::ServerContext*, const apiv1::ObjectName* request,
+                                             apiv1::RolloutResponse* response) {
+  return FromRollout(use_cases_.RolloutPause(KeyOf(request->namespace_(), request->name())),
+                     *response);
+}
+
+grpc::Status ControllerService::RolloutResume(grpc::ServerContext*,
+                                              const apiv1::ObjectName* request,
+                                              apiv1::RolloutResponse* response) {
+  return FromRollout(use_cases_.RolloutResume(KeyOf(request->namespace_(), request->name())),
+                     *response);
+}
+
+grpc::Status ControllerService::RolloutRestart(grpc::ServerContext*,
+                                               const apiv1::ObjectName* request,
+                                               apiv1::RolloutResponse* response) {
+  return FromRollout(use_cases_.RolloutRestart(KeyOf(request->namespace_(), request->name())),
+                     *response);
+}
+
+grpc::Status ControllerService::Logs(grpc::ServerContext* context,
+                                     const apiv1::LogsRequest* request,
+                                     grpc::ServerWriter<apiv1::LogChunk>* writer) {
+  application::LogsQuery query{.key = KeyOf(request->namespace_(), request->name()),
+                               .instance = request->instance(),
+                               .offset = request->offset(),
+                               .follow = request->follow()};
+  return ToGrpcStatus(fleet_.Logs(
+      query,
+      [&](const std::string& instance, const std::string& host) {
+        apiv1::LogChunk first;
+        first.set_instance(instance);
+        first.set_host(host);
+        return writer->Write(first);
+      },
+      [&](std::string_view data) {
+        apiv1::LogChunk chunk;
+        chunk.set_data(std::string(data));
+        return !context->IsCancelled() && writer->Write(chunk);
+      }));
+}
+
 grpc::Status ControllerService::Hosts(grpc::ServerContext*, const apiv1::HostsRequest*,
                                       apiv1::HostsResponse* response) {
-  std::map<std::string, apiv1::Host> hosts;
-  for (const ports::HostSession& session : hub_.Hosts()) {
-    hosts[session.host] = HostFromSession(session);
+  absl::StatusOr<std::vector<application::HostView>> hosts = fleet_.Hosts();
+  if (!hosts.ok()) {
+    return ToGrpcStatus(hosts.status());
   }
-  absl::StatusOr<std::vector<ports::HostRecord>> records = store_.ListHosts();
-  if (!records.ok()) {
-    return ToGrpcStatus(records.status());
-  }
-  for (const ports::HostRecord& record : *records) {
-    MergeRecord(record, hosts[record.name]);
-  }
-  for (auto& [name, host] : hosts) {
-    *response->add_hosts() = std::move(host);
+  for (const application::HostView& host : *hosts) {
+    *response->add_hosts() = HostToProto(host);
   }
   return grpc::Status::OK;
 }
 
 grpc::Status ControllerService::Events(grpc::ServerContext*, const apiv1::EventsRequest* request,
                                        apiv1::EventsResponse* response) {
-  ports::EventFilter filter;
-  if (!request->all_namespaces()) {
-    filter.ns = KeyOf(request->namespace_(), "").ns;
-  }
+  ports::EventFilter filter{.ns = NamespaceOf(request->namespace_(), request->all_namespaces())};
   if (!request->name().empty()) {
     filter.name = request->name();
   }
-  absl::StatusOr<std::vector<ports::EventRecord>> events = store_.ListEvents(filter);
+  absl::StatusOr<std::vector<ports::EventRecord>> events = use_cases_.Events(filter);
   if (!events.ok()) {
     return ToGrpcStatus(events.status());
   }
@@ -349,15 +315,38 @@ grpc::Status ControllerService::Events(grpc::ServerContext*, const apiv1::Events
 grpc::Status ControllerService::StatArtifact(grpc::ServerContext*,
                                              const apiv1::StatArtifactRequest* request,
                                              apiv1::StatArtifactResponse* response) {
-  absl::StatusOr<bool> present = artifacts_.Has(request->sha256());
-  if (!present.ok()) {
-    return ToGrpcStatus(present.status());
+  absl::StatusOr<std::optional<int64_t>> size = use_cases_.StatArtifact(request->sha256());
+  if (!size.ok()) {
+    return ToGrpcStatus(size.status());
   }
-  response->set_present(*present);
-  if (*present) {
-    absl::StatusOr<int64_t> size = artifacts_.Size(request->sha256());
-    response->set_size(size.ok() ? *size : 0);
+  response->set_present(size->has_value());
+  response->set_size(size->value_or(0));
+  return grpc::Status::OK;
+}
+
+grpc::Status ControllerService::UploadArtifact(
+    grpc::ServerContext*, grpc::ServerReader<apiv1::UploadArtifactRequest>* reader,
+    apiv1::UploadArtifactResponse* response) {
+  apiv1::UploadArtifactRequest message;
+  if (!reader->Read(&message)) {
+    return ToGrpcStatus(
+        absl::InvalidArgumentError("an upload needs at least one message naming its sha256"));
   }
+  std::string digest = message.sha256();
+  bool first = true;
+  absl::StatusOr<int64_t> size = use_cases_.UploadArtifact(digest, [&](std::string& chunk) {
+    if (!first && !reader->Read(&message)) {
+      return false;
+    }
+    first = false;
+    chunk = std::move(*message.mutable_data());
+    return true;
+  });
+  if (!size.ok()) {
+    return ToGrpcStatus(size.status());
+  }
+  response->set_sha256(digest);
+  response->set_size(*size);
   return grpc::Status::OK;
 }
 

@@ -1,24 +1,18 @@
 #pragma once
 
-// ControllerService: the controller's API (proto/nanoplane/api/v1/controller.proto)
-// over the Store, the ArtifactStore and the AgentHub. Thin: the decisions are
-// the pure functions of apply.h and rollout.h; this class reads and writes the
-// ports around them and maps absl::Status to grpc::Status at the boundary.
-//
-// - Apply validates every object (and checks that every artifact it names is
-//   stored) before it writes any. Writes use the stored resourceVersion and
-//   are retried on a conflict (Aborted) up to `max_conflict_retries` times.
-// - The verbs that change one field (scale, pause, resume, restart, undo) are
-//   read-modify-write with the same retries.
-// - Streaming calls (Watch, RolloutStatus, Logs) end when the client cancels
-//   or the server shuts down; they notice within `poll_interval`.
+// ControllerService: the controller's gRPC API (proto/nanoplane/api/v1/controller.proto).
+// Thin: each call converts its request, runs the use case (application/) and
+// converts the result and the absl::Status back. Streaming calls end when the
+// client cancels or the server shuts down; they notice within the use cases'
+// `poll_interval`.
 //
 // Thread-safe (gRPC calls it from many threads); the ports must be too, and
 // must outlive it.
 
 #include <functional>
 
-#include "absl/time/time.h"
+#include "controller/application/fleet_use_cases.h"
+#include "controller/application/use_cases.h"
 #include "controller/ports/agent_hub.h"
 #include "controller/ports/artifact_store.h"
 #include "controller/ports/store.h"
@@ -29,16 +23,10 @@ namespace nanoplane::controller::api {
 
 namespace apiv1 = ::nanoplane::api::v1;
 
-struct ControllerServiceOptions {
-  int max_conflict_retries = 5;
-  absl::Duration poll_interval = absl::Milliseconds(200);
-  std::function<absl::Time()> now = [] { return absl::Now(); };
-};
-
 class ControllerService : public apiv1::Controller::Service {
  public:
-  ControllerService(ports::Store& store, ports::ArtifactStore& artifacts, ports::AgentHub& hub,
-                    ControllerServiceOptions options = {});
+  // The use cases must outlive the service.
+  ControllerService(application::UseCases& use_cases, application::FleetUseCases& fleet);
 
   // apiv1::Controller::Service
   grpc::Status Apply(grpc::ServerContext* context, const apiv1::ApplyRequest* request,
@@ -80,32 +68,8 @@ class ControllerService : public apiv1::Controller::Service {
                               apiv1::UploadArtifactResponse* response) override;
 
  private:
-  using Mutation = std::function<absl::Status(v1alpha1::Unikernel&)>;
-
-  // Get, `mutate`, Update with the read resourceVersion; again on a conflict.
-  absl::StatusOr<v1alpha1::Unikernel> Modify(const ports::ObjectKey& key, const Mutation& mutate);
-  absl::Status CheckApply(const apiv1::ApplyRequest& request,
-                          std::vector<v1alpha1::Unikernel>& prepared);
-  // `sent` is the client's object, `prepared` the same defaulted.
-  absl::StatusOr<apiv1::ApplyResult> ApplyOne(const v1alpha1::Unikernel& prepared,
-                                              const v1alpha1::Unikernel& sent, bool dry_run);
-  absl::Status ReferenceArtifacts(const v1alpha1::Unikernel& object);
-  absl::Status StoreBlob(const std::string& digest, std::string_view data);
-  absl::Status Undo(const apiv1::RolloutUndoRequest& request, apiv1::RolloutResponse& response);
-  absl::Status StreamRolloutStatus(grpc::ServerContext& context,
-                                   const apiv1::RolloutStatusRequest& request,
-                                   grpc::ServerWriter<apiv1::RolloutStatusResponse>& writer);
-  absl::Status StreamWatch(grpc::ServerContext& context, const apiv1::WatchRequest& request,
-                           grpc::ServerWriter<apiv1::WatchEvent>& writer);
-  absl::Status StreamLogs(grpc::ServerContext& context, const apiv1::LogsRequest& request,
-                          grpc::ServerWriter<apiv1::LogChunk>& writer);
-  absl::Status ReceiveUpload(grpc::ServerReader<apiv1::UploadArtifactRequest>& reader,
-                             apiv1::UploadArtifactResponse& response);
-
-  ports::Store& store_;
-  ports::ArtifactStore& artifacts_;
-  ports::AgentHub& hub_;
-  const ControllerServiceOptions options_;
+  application::UseCases& use_cases_;
+  application::FleetUseCases& fleet_;
 };
 
 // The gRPC status for an absl::Status: the codes are the same numbers.

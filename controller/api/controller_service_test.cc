@@ -7,9 +7,9 @@
 #include "common/codec.h"
 #include "common/manifest_reader.h"
 #include "common/sha256.h"
-#include "controller/api/apply.h"
-#include "controller/api/rollout.h"
 #include "controller/api/test_server.h"
+#include "controller/application/apply.h"
+#include "controller/application/rollout.h"
 #include "controller/core/convert.h"
 #include "controller/testing/store_test_harness.h"
 #include "gtest/gtest.h"
@@ -18,6 +18,8 @@ namespace nanoplane::controller::api {
 namespace {
 
 namespace pb = ::nanoplane::v1alpha1;
+using application::kRestartedAtEnv;
+using application::TemplateHash;
 
 pb::Unikernel Make(const std::string& name, const std::string& arg = "v1") {
   ManifestSet set = ParseManifests(

@@ -9,13 +9,15 @@
 
 namespace nanoplane::controller::api {
 
-ApiTestServer::ApiTestServer(ControllerServiceOptions options, ports::Store* store) {
+ApiTestServer::ApiTestServer(application::UseCaseOptions options, ports::Store* store) {
   std::string pattern = (std::filesystem::temp_directory_path() / "np-api-XXXXXX").string();
   NP_CHECK(mkdtemp(pattern.data()) != nullptr);
   dir_ = pattern;
   artifacts_ = FsArtifactStore::Open(dir_ + "/artifacts").value();
-  service_ = std::make_unique<ControllerService>(store != nullptr ? *store : store_, *artifacts_,
-                                                 hub_, std::move(options));
+  ports::Store& served = store != nullptr ? *store : store_;
+  use_cases_ = std::make_unique<application::UseCases>(served, *artifacts_, std::move(options));
+  fleet_ = std::make_unique<application::FleetUseCases>(served, hub_);
+  service_ = std::make_unique<ControllerService>(*use_cases_, *fleet_);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);

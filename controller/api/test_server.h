@@ -18,7 +18,7 @@ namespace nanoplane::controller::api {
 class ApiTestServer {
  public:
   // Serves over `store` when given (it must outlive the server), else over a FakeStore.
-  explicit ApiTestServer(ControllerServiceOptions options = {}, ports::Store* store = nullptr);
+  explicit ApiTestServer(application::UseCaseOptions options = {}, ports::Store* store = nullptr);
   ~ApiTestServer();
 
   std::string address() const { return address_; }
@@ -33,6 +33,8 @@ class ApiTestServer {
   FakeStore store_;
   std::unique_ptr<FsArtifactStore> artifacts_;
   StubAgentHub hub_;
+  std::unique_ptr<application::UseCases> use_cases_;
+  std::unique_ptr<application::FleetUseCases> fleet_;
   std::unique_ptr<ControllerService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;

@@ -6,14 +6,14 @@
 #include "common/files.h"
 #include "common/log.h"
 #include "common/strings.h"
-#include "controller/api/apply.h"
+#include "controller/application/apply.h"
+#include "controller/application/use_cases.h"
 #include "controller/manifests/manifest_directory.h"
 
 namespace nanoplane::controller::manifests {
 namespace {
 
 namespace pb = ::nanoplane::v1alpha1;
-namespace apiv1 = ::nanoplane::api::v1;
 
 ports::ObjectReference UnikernelReference(const ports::ObjectKey& key) {
   return {.kind = "Unikernel", .ns = key.ns, .name = key.name};
@@ -26,7 +26,7 @@ const std::string& FileOf(const pb::Unikernel& object) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ManifestSyncer>> ManifestSyncer::Start(
-    ManifestSyncerOptions options, ports::Store& store, api::ControllerService& service) {
+    ManifestSyncerOptions options, ports::Store& store, application::UseCases& use_cases) {
   std::error_code ec;
   if (!std::filesystem::is_directory(options.dir, ec)) {
     return absl::InvalidArgumentError(StrCat("--manifests ", options.dir, ": not a directory"));
@@ -38,17 +38,17 @@ absl::StatusOr<std::unique_ptr<ManifestSyncer>> ManifestSyncer::Start(
     return watcher.status();
   }
   std::unique_ptr<ManifestSyncer> syncer(
-      new ManifestSyncer(std::move(options), store, service, *std::move(watcher)));
+      new ManifestSyncer(std::move(options), store, use_cases, *std::move(watcher)));
   syncer->loop_ = std::thread([s = syncer.get()] { s->Run(); });
   return syncer;
 }
 
 ManifestSyncer::ManifestSyncer(ManifestSyncerOptions options, ports::Store& store,
-                               api::ControllerService& service,
+                               application::UseCases& use_cases,
                                std::unique_ptr<DirectoryWatcher> watcher)
     : options_(std::move(options)),
       store_(store),
-      service_(service),
+      use_cases_(use_cases),
       watcher_(std::move(watcher)) {}
 
 ManifestSyncer::~ManifestSyncer() {
@@ -149,19 +149,18 @@ SyncRound ManifestSyncer::SyncOnce() {
 
 absl::Status ManifestSyncer::AttachLocalFiles(const pb::Unikernel& object,
                                               const std::map<std::string, std::string>& local_files,
-                                              apiv1::ApplyRequest& request) {
-  for (const api::ArtifactReference& ref : api::ArtifactReferences(object.spec().template_())) {
+                                              application::ApplyRequest& request) {
+  for (const application::ArtifactReference& ref :
+       application::ArtifactReferences(object.spec().template_())) {
     auto file = local_files.find(ref.digest);
     if (file == local_files.end()) {
       continue;
     }
-    apiv1::StatArtifactRequest stat;
-    stat.set_sha256(ref.digest);
-    apiv1::StatArtifactResponse present;
-    if (grpc::Status status = service_.StatArtifact(nullptr, &stat, &present); !status.ok()) {
-      return absl::UnavailableError(StrCat("artifact store: ", status.error_message()));
+    absl::StatusOr<std::optional<int64_t>> present = use_cases_.StatArtifact(ref.digest);
+    if (!present.ok()) {
+      return absl::UnavailableError(StrCat("artifact store: ", present.status().message()));
     }
-    if (present.present()) {
+    if (present->has_value()) {
       continue;
     }
     absl::StatusOr<std::string> data = ReadFileToString(file->second);
@@ -169,9 +168,7 @@ absl::Status ManifestSyncer::AttachLocalFiles(const pb::Unikernel& object,
       return absl::FailedPreconditionError(
           StrCat(ref.path, ": ", file->second, ": ", data.status().message()));
     }
-    apiv1::InlineArtifact* artifact = request.add_artifacts();
-    artifact->set_sha256(ref.digest);
-    artifact->set_data(*std::move(data));
+    request.artifacts.push_back({.sha256 = ref.digest, .data = *std::move(data)});
   }
   return absl::OkStatus();
 }
@@ -180,24 +177,22 @@ void ManifestSyncer::Apply(const pb::Unikernel& object,
                            const std::map<std::string, std::string>& local_files, SyncRound& round,
                            std::vector<Problem>& problems) {
   ports::ObjectKey key = KeyOfUnikernel(object);
-  apiv1::ApplyRequest request;
-  *request.add_objects() = object;
+  application::ApplyRequest request{.objects = {object}};
   if (absl::Status attached = AttachLocalFiles(object, local_files, request); !attached.ok()) {
     problems.push_back(
         {StrCat(FileOf(object), ": ", attached.message()), UnikernelReference(key), "ApplyFailed"});
     return;
   }
-  apiv1::ApplyResponse response;
-  // The service's own Apply, called in process: validation, the artifact
-  // check, merge, conflict retries and artifact references as for the CLI.
-  grpc::Status status = service_.Apply(nullptr, &request, &response);
-  if (!status.ok()) {
-    problems.push_back({StrCat(FileOf(object), ": apply: ", status.error_message()),
+  // The CLI's apply: validation, the artifact check, merge, conflict retries
+  // and artifact references.
+  absl::StatusOr<std::vector<application::ApplyResult>> results = use_cases_.Apply(request);
+  if (!results.ok()) {
+    problems.push_back({StrCat(FileOf(object), ": apply: ", results.status().message()),
                         UnikernelReference(key), "ApplyFailed"});
     return;
   }
-  const apiv1::ApplyResult& result = response.results(0);
-  if (result.action() == apiv1::UNCHANGED) {
+  const application::ApplyResult& result = results->at(0);
+  if (result.action == application::ApplyAction::kUnchanged) {
     ++round.unchanged;
     return;
   }
@@ -205,27 +200,22 @@ void ManifestSyncer::Apply(const pb::Unikernel& object,
   Log(LogLevel::kInfo, "applied from manifests",
       {{"unikernel", ports::ToString(key)},
        {"file", FileOf(object)},
-       {"action", apiv1::ApplyAction_Name(result.action())},
-       {"generation", StrCat(result.generation())}});
+       {"action", application::ApplyActionName(result.action)},
+       {"generation", StrCat(result.generation)}});
 }
 
 void ManifestSyncer::Remove(const Deletion& deletion, SyncRound& round,
                             std::vector<Problem>& problems) {
-  apiv1::DeleteRequest request;
-  request.set_namespace_(deletion.key.ns);
-  request.set_name(deletion.key.name);
-  request.set_resource_version(deletion.resource_version);
-  apiv1::DeleteResponse response;
-  grpc::Status status = service_.Delete(nullptr, &request, &response);
-  if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+  absl::Status status = use_cases_.Delete(deletion.key, deletion.resource_version).status();
+  if (absl::IsNotFound(status)) {
     return;  // gone already
   }
-  if (status.error_code() == grpc::StatusCode::ABORTED) {
+  if (absl::IsAborted(status)) {
     ++round.waiting;  // written since the read: decide again soon
     return;
   }
   if (!status.ok()) {
-    problems.push_back({StrCat(deletion.manifest_file, ": delete: ", status.error_message()),
+    problems.push_back({StrCat(deletion.manifest_file, ": delete: ", status.message()),
                         UnikernelReference(deletion.key), "DeleteFailed"});
     return;
   }

@@ -3,7 +3,7 @@
 // ManifestSyncer: keeps the store in sync with a manifests directory (GitOps,
 // `--manifests DIR`). Each round reads the directory, lists the store, decides
 // with PlanSync (sync_plan.h has the rules) and applies and deletes through the
-// ControllerService, the same server-side apply and delete as the CLI's. A
+// use cases, the same server-side apply and delete as the CLI's. A
 // round runs at start, after a change under the directory (inotify, bursts
 // coalesced) and every `resync_interval`, which also covers what inotify
 // cannot see (a directory replaced under the watch, a failed apply to retry).
@@ -20,7 +20,7 @@
 // as Warning events, each once while it lasts: on the Unikernel when the
 // problem names one, else on a "ManifestFile" object named by the file.
 //
-// Thread-safe; the store and the service must outlive it.
+// Thread-safe; the store and the use cases must outlive it.
 
 #include <map>
 #include <memory>
@@ -32,7 +32,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "controller/api/controller_service.h"
+#include "controller/application/use_cases.h"
 #include "controller/manifests/directory_watcher.h"
 #include "controller/manifests/sync_plan.h"
 #include "controller/ports/store.h"
@@ -66,7 +66,7 @@ class ManifestSyncer {
   // InvalidArgument when `options.dir` is not a directory; Internal when
   // inotify cannot be set up.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<ManifestSyncer>> Start(
-      ManifestSyncerOptions options, ports::Store& store, api::ControllerService& service);
+      ManifestSyncerOptions options, ports::Store& store, application::UseCases& use_cases);
   ~ManifestSyncer();  // stops the loop
 
   // One round now; rounds never overlap.
@@ -80,7 +80,7 @@ class ManifestSyncer {
   };
 
   ManifestSyncer(ManifestSyncerOptions options, ports::Store& store,
-                 api::ControllerService& service, std::unique_ptr<DirectoryWatcher> watcher);
+                 application::UseCases& use_cases, std::unique_ptr<DirectoryWatcher> watcher);
   void Run();
   // Reads the directory and the store, and decides. `local_files`, when
   // given, receives the directory's files named by `source.path`.
@@ -95,13 +95,13 @@ class ManifestSyncer {
   // store lacks.
   absl::Status AttachLocalFiles(const v1alpha1::Unikernel& object,
                                 const std::map<std::string, std::string>& local_files,
-                                ::nanoplane::api::v1::ApplyRequest& request);
+                                application::ApplyRequest& request);
   void Remove(const Deletion& deletion, SyncRound& round, std::vector<Problem>& problems);
   void Report(const std::vector<Problem>& problems) ABSL_EXCLUSIVE_LOCKS_REQUIRED(round_mu_);
 
   const ManifestSyncerOptions options_;
   ports::Store& store_;
-  api::ControllerService& service_;
+  application::UseCases& use_cases_;
   std::unique_ptr<DirectoryWatcher> watcher_;
   absl::Mutex round_mu_;
   std::set<std::string> reported_ ABSL_GUARDED_BY(round_mu_);  // last round's problems

@@ -12,7 +12,6 @@
 #include "common/strings.h"
 #include "controller/adapters/fs_artifact_store.h"
 #include "controller/adapters/sqlite_store.h"
-#include "controller/api/stub_agent_hub.h"
 #include "controller/testing/store_test_harness.h"
 #include "gtest/gtest.h"
 
@@ -21,7 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace pb = ::nanoplane::v1alpha1;
-namespace apiv1 = ::nanoplane::api::v1;
 
 std::string Unikernel(const std::string& name, int replicas, const std::string& ns = "default") {
   return StrCat("apiVersion: nanoplane.dev/v1alpha1\nkind: Unikernel\n", "metadata: {name: ", name,
@@ -40,7 +38,7 @@ class ManifestSyncerTest : public ::testing::Test {
     auto artifacts = FsArtifactStore::Open(data_.path() + "/artifacts");
     ASSERT_TRUE(artifacts.ok()) << artifacts.status();
     artifacts_ = *std::move(artifacts);
-    service_ = std::make_unique<api::ControllerService>(*store_, *artifacts_, hub_);
+    use_cases_ = std::make_unique<application::UseCases>(*store_, *artifacts_);
   }
 
   void StartSyncer(absl::Duration resync = absl::Hours(1),
@@ -49,7 +47,7 @@ class ManifestSyncerTest : public ::testing::Test {
                                          .resync_interval = resync,
                                          .debounce = debounce,
                                          .waiting_retry = absl::Milliseconds(100)},
-                                        *store_, *service_);
+                                        *store_, *use_cases_);
     ASSERT_TRUE(syncer.ok()) << syncer.status();
     syncer_ = *std::move(syncer);
   }
@@ -102,10 +100,9 @@ class ManifestSyncerTest : public ::testing::Test {
 
   TempDir data_;
   TempDir dir_;
-  api::StubAgentHub hub_;
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<FsArtifactStore> artifacts_;
-  std::unique_ptr<api::ControllerService> service_;
+  std::unique_ptr<application::UseCases> use_cases_;
   std::unique_ptr<ManifestSyncer> syncer_;
 };
 
@@ -155,16 +152,15 @@ TEST_F(ManifestSyncerTest, InvalidFileIsReportedAndLeavesTheStoreUntouched) {
 }
 
 TEST_F(ManifestSyncerTest, RemovedFileDeletesOnlyWhatItMade) {
-  apiv1::ApplyRequest request;  // as `nanoplane apply` does
-  pb::Unikernel& cli = *request.add_objects();
+  pb::Unikernel cli;  // as `nanoplane apply` sends it
   cli.set_api_version("nanoplane.dev/v1alpha1");
   cli.set_kind("Unikernel");
   cli.mutable_metadata()->set_name("web");
   cli.mutable_metadata()->set_namespace_("other");
   cli.mutable_spec()->mutable_template_()->mutable_image()->set_program("/hello");
-  apiv1::ApplyResponse response;
-  grpc::Status applied = service_->Apply(nullptr, &request, &response);
-  ASSERT_TRUE(applied.ok()) << applied.error_code() << " " << applied.error_message();
+  absl::StatusOr<std::vector<application::ApplyResult>> applied =
+      use_cases_->Apply({.objects = {cli}});
+  ASSERT_TRUE(applied.ok()) << applied.status();
   Write("web.yaml", Unikernel("web", 1));
   Write("db.yaml", Unikernel("db", 1));
   StartSyncer();
@@ -187,11 +183,8 @@ TEST_F(ManifestSyncerTest, ScaleIsKeptWhenTheFileLeavesReplicasOut) {
                "spec: {template: {image: {program: /hello}}}\n"));
   StartSyncer();
   ASSERT_TRUE(Eventually([&] { return Get("web").ok(); }));
-  apiv1::ScaleRequest request;  // as `nanoplane scale web --replicas 3` does
-  request.set_name("web");
-  request.set_replicas(3);
-  pb::Unikernel scaled;
-  ASSERT_TRUE(service_->Scale(nullptr, &request, &scaled).ok());
+  // As `nanoplane scale web --replicas 3` does.
+  ASSERT_TRUE(use_cases_->Scale({.name = "web"}, 3).ok());
   SyncRound round = syncer_->SyncOnce();
   EXPECT_EQ(round.unchanged, 1);
   EXPECT_EQ(Get("web")->spec().replicas(), 3);
@@ -303,7 +296,7 @@ TEST_F(ManifestSyncerTest, LocalProgramsAreUploadedAndAChangedOneIsRolledOut) {
 }
 
 TEST_F(ManifestSyncerTest, MissingDirectoryIsAnError) {
-  auto syncer = ManifestSyncer::Start({.dir = dir_.path() + "/nope"}, *store_, *service_);
+  auto syncer = ManifestSyncer::Start({.dir = dir_.path() + "/nope"}, *store_, *use_cases_);
   EXPECT_EQ(syncer.status().code(), absl::StatusCode::kInvalidArgument);
 }
 

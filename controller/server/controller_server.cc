@@ -30,8 +30,10 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::Start(
   controller_options.eviction_timeout = options.eviction_timeout;
   server->controller_ = std::make_unique<app::Controller>(*server->store_, *server->hub_,
                                                           server->metrics_, controller_options);
-  server->service_ =
-      std::make_unique<api::ControllerService>(*server->store_, *server->artifacts_, *server->hub_);
+  server->use_cases_ =
+      std::make_unique<application::UseCases>(*server->store_, *server->artifacts_);
+  server->fleet_ = std::make_unique<application::FleetUseCases>(*server->store_, *server->hub_);
+  server->service_ = std::make_unique<api::ControllerService>(*server->use_cases_, *server->fleet_);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(options.api_address, grpc::InsecureServerCredentials(), &port);
@@ -52,13 +54,13 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::Start(
                              server->metrics_));
   }
   server->controller_->Start();
-  server->collector_ = std::make_unique<api::ArtifactCollector>(
+  server->collector_ = std::make_unique<application::ArtifactCollector>(
       *server->store_, *server->artifacts_, options.artifact_gc);
   if (!options.manifests_dir.empty()) {
     NP_ASSIGN_OR_RETURN(server->manifests_, manifests::ManifestSyncer::Start(
                                                 {.dir = options.manifests_dir,
                                                  .resync_interval = options.manifests_resync},
-                                                *server->store_, *server->service_));
+                                                *server->store_, *server->use_cases_));
   }
   Log(LogLevel::kInfo, "controller started",
       {{"api", server->api_address_},

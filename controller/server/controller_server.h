@@ -16,9 +16,9 @@
 #include "controller/adapters/fs_artifact_store.h"
 #include "controller/adapters/grpc_agent_hub.h"
 #include "controller/adapters/sqlite_store.h"
-#include "controller/api/artifact_gc.h"
 #include "controller/api/controller_service.h"
 #include "controller/app/controller.h"
+#include "controller/application/artifact_gc.h"
 #include "controller/manifests/manifest_syncer.h"
 #include "grpcpp/grpcpp.h"
 
@@ -34,7 +34,7 @@ struct ControllerServerOptions {
   absl::Duration host_grace_period = absl::Seconds(40);
   absl::Duration eviction_timeout = absl::Minutes(5);
   // Unreferenced blobs older than the minimum age go every interval.
-  api::ArtifactCollectorOptions artifact_gc;
+  application::ArtifactCollectorOptions artifact_gc;
   // A manifests directory (GitOps) kept applied; empty: none. Re-read on
   // change and every `manifests_resync`.
   std::string manifests_dir;
@@ -64,10 +64,12 @@ class ControllerServer {
   std::unique_ptr<FsArtifactStore> artifacts_;
   std::unique_ptr<GrpcAgentHub> hub_;
   std::unique_ptr<app::Controller> controller_;
+  std::unique_ptr<application::UseCases> use_cases_;
+  std::unique_ptr<application::FleetUseCases> fleet_;
   std::unique_ptr<api::ControllerService> service_;
   std::unique_ptr<grpc::Server> api_server_;
   std::unique_ptr<HttpEndpoints> endpoints_;
-  std::unique_ptr<api::ArtifactCollector> collector_;
+  std::unique_ptr<application::ArtifactCollector> collector_;
   std::unique_ptr<manifests::ManifestSyncer> manifests_;
   std::string api_address_;
 };

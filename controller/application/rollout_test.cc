@@ -1,10 +1,10 @@
-#include "controller/api/rollout.h"
+#include "controller/application/rollout.h"
 
 #include "common/codec.h"
-#include "controller/api/apply.h"
+#include "controller/application/apply.h"
 #include "gtest/gtest.h"
 
-namespace nanoplane::controller::api {
+namespace nanoplane::controller::application {
 namespace {
 
 namespace pb = ::nanoplane::v1alpha1;
@@ -54,6 +54,19 @@ std::vector<ports::RevisionRecord> History() {
   return {{.number = 1, .hash = "a"}, {.number = 3, .hash = "c"}, {.number = 4, .hash = "d"}};
 }
 
+TEST(RolloutStateTest, AnInvalidSpecFailsAtOnce) {
+  pb::Unikernel u = Rolling(2, 2, 3, 3, 3, 3);
+  pb::Condition& invalid = *u.mutable_status()->add_conditions();
+  invalid.set_type("Degraded");
+  invalid.set_status(pb::TRUE);
+  invalid.set_reason("InvalidSpec");
+  invalid.set_message("spec.replicas: must be >= 0");
+  EXPECT_EQ(
+      RolloutStateOf(u),
+      (RolloutState{"error: unikernel \"web\" has an invalid spec: spec.replicas: must be >= 0",
+                    false, true}));
+}
+
 TEST(FindUndoTargetTest, PreviousIsTheNewestOtherRevision) {
   EXPECT_EQ(FindUndoTarget(History(), "d", 0)->number, 3);
   // The reconciler has not recorded the current template yet: the newest is previous.
@@ -96,4 +109,4 @@ TEST(ChangeCauseTest, NamesTheChangedFields) {
 }
 
 }  // namespace
-}  // namespace nanoplane::controller::api
+}  // namespace nanoplane::controller::application

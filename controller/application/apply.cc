@@ -1,4 +1,4 @@
-#include "controller/api/apply.h"
+#include "controller/application/apply.h"
 
 #include <algorithm>
 
@@ -7,7 +7,7 @@
 #include "common/validation.h"
 #include "controller/core/convert.h"
 
-namespace nanoplane::controller::api {
+namespace nanoplane::controller::application {
 namespace {
 
 namespace pb = ::nanoplane::v1alpha1;
@@ -205,4 +205,4 @@ ports::ObjectKey KeyOf(std::string_view ns, std::string_view name) {
   return {.ns = ns.empty() ? "default" : std::string(ns), .name = std::string(name)};
 }
 
-}  // namespace nanoplane::controller::api
+}  // namespace nanoplane::controller::application

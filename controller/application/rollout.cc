@@ -1,25 +1,28 @@
-#include "controller/api/rollout.h"
+#include "controller/application/rollout.h"
 
 #include <algorithm>
 #include <set>
 
 #include "common/codec.h"
 #include "common/strings.h"
-#include "controller/api/apply.h"
+#include "controller/application/apply.h"
 #include "controller/core/convert.h"
 
-namespace nanoplane::controller::api {
+namespace nanoplane::controller::application {
 namespace {
 
 namespace pb = ::nanoplane::v1alpha1;
 
 constexpr char kDeadlineExceeded[] = "ProgressDeadlineExceeded";
 
-bool DeadlineExceeded(const pb::UnikernelStatus& status) {
-  return std::any_of(status.conditions().begin(), status.conditions().end(),
-                     [](const pb::Condition& c) {
-                       return c.type() == "Progressing" && c.reason() == kDeadlineExceeded;
-                     });
+const pb::Condition* FindCondition(const pb::UnikernelStatus& status, std::string_view type,
+                                   std::string_view reason) {
+  for (const pb::Condition& c : status.conditions()) {
+    if (c.type() == type && c.reason() == reason) {
+      return &c;
+    }
+  }
+  return nullptr;
 }
 
 std::string Waiting(const std::string& name, const std::string& what) {
@@ -52,7 +55,14 @@ RolloutState RolloutStateOf(const pb::Unikernel& object, int64_t revision) {
                        status.update_revision(), ")"),
             .failed = true};
   }
-  if (DeadlineExceeded(status)) {
+  // The controller will not act on this spec: waiting would never end.
+  if (const pb::Condition* invalid = FindCondition(status, "Degraded", "InvalidSpec");
+      invalid != nullptr && invalid->status() == pb::TRUE) {
+    return {.message =
+                StrCat("error: unikernel \"", name, "\" has an invalid spec: ", invalid->message()),
+            .failed = true};
+  }
+  if (FindCondition(status, "Progressing", kDeadlineExceeded) != nullptr) {
     return {.message = StrCat("error: unikernel \"", name, "\" exceeded its progress deadline"),
             .failed = true};
   }
@@ -144,4 +154,4 @@ std::string ChangeCause(const std::string& previous, const std::string& next) {
   return StrJoin(fields, ", ");
 }
 
-}  // namespace nanoplane::controller::api
+}  // namespace nanoplane::controller::application

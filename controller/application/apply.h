@@ -16,7 +16,7 @@
 #include "common/field_errors.h"
 #include "controller/ports/store_types.h"
 
-namespace nanoplane::controller::api {
+namespace nanoplane::controller::application {
 
 // The env var `rollout restart` sets in the template. The API's template has
 // no annotations of its own (kubectl uses
@@ -85,4 +85,4 @@ bool Matches(const LabelSelector& selector, const ports::Labels& labels);
 // The key of an object; an empty namespace is "default".
 ports::ObjectKey KeyOf(std::string_view ns, std::string_view name);
 
-}  // namespace nanoplane::controller::api
+}  // namespace nanoplane::controller::application

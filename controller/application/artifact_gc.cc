@@ -1,12 +1,12 @@
-#include "controller/api/artifact_gc.h"
+#include "controller/application/artifact_gc.h"
 
 #include "common/log.h"
 #include "common/status.h"
 #include "common/strings.h"
-#include "controller/api/apply.h"
-#include "controller/api/rollout.h"
+#include "controller/application/apply.h"
+#include "controller/application/rollout.h"
 
-namespace nanoplane::controller::api {
+namespace nanoplane::controller::application {
 
 absl::StatusOr<std::set<std::string>> ReferencedArtifacts(ports::Store& store) {
   NP_ASSIGN_OR_RETURN(ports::UnikernelList all, store.List({}));
@@ -58,4 +58,4 @@ void ArtifactCollector::Loop() {
   }
 }
 
-}  // namespace nanoplane::controller::api
+}  // namespace nanoplane::controller::application

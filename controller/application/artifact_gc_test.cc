@@ -1,6 +1,6 @@
 // Artifact garbage collection over a FakeStore and a real FsArtifactStore.
 
-#include "controller/api/artifact_gc.h"
+#include "controller/application/artifact_gc.h"
 
 #include "common/manifest_reader.h"
 #include "common/sha256.h"
@@ -10,7 +10,7 @@
 #include "controller/testing/store_test_harness.h"
 #include "gtest/gtest.h"
 
-namespace nanoplane::controller::api {
+namespace nanoplane::controller::application {
 namespace {
 
 namespace pb = ::nanoplane::v1alpha1;
@@ -116,4 +116,4 @@ TEST_F(ArtifactGcTest, AnUndecodableRevisionStopsThePassRatherThanGuess) {
 }
 
 }  // namespace
-}  // namespace nanoplane::controller::api
+}  // namespace nanoplane::controller::application

@@ -14,7 +14,7 @@
 #include "common/api.h"
 #include "controller/ports/store_types.h"
 
-namespace nanoplane::controller::api {
+namespace nanoplane::controller::application {
 
 struct RolloutState {
   std::string message;
@@ -52,4 +52,4 @@ v1alpha1::UnikernelTemplate WithRestartMarker(const v1alpha1::UnikernelTemplate&
 // "image.args, resources.memory"; "initial" without a previous one.
 std::string ChangeCause(const std::string& previous, const std::string& next);
 
-}  // namespace nanoplane::controller::api
+}  // namespace nanoplane::controller::application

@@ -18,7 +18,7 @@
 #include "controller/ports/artifact_store.h"
 #include "controller/ports/store.h"
 
-namespace nanoplane::controller::api {
+namespace nanoplane::controller::application {
 
 // Every digest a stored Unikernel or revision references. A revision whose
 // template does not decode fails the pass (Internal): better to keep
@@ -53,4 +53,4 @@ class ArtifactCollector {
   std::thread thread_;
 };
 
-}  // namespace nanoplane::controller::api
+}  // namespace nanoplane::controller::application

@@ -1,10 +1,10 @@
-#include "controller/api/apply.h"
+#include "controller/application/apply.h"
 
 #include "common/manifest_reader.h"
 #include "controller/core/convert.h"
 #include "gtest/gtest.h"
 
-namespace nanoplane::controller::api {
+namespace nanoplane::controller::application {
 namespace {
 
 namespace pb = ::nanoplane::v1alpha1;
@@ -145,4 +145,4 @@ TEST(LabelSelectorTest, ParsesAndMatchesEveryForm) {
 }
 
 }  // namespace
-}  // namespace nanoplane::controller::api
+}  // namespace nanoplane::controller::application
