@@ -19,4 +19,8 @@ absl::Status Annotate(const absl::Status& status, std::string_view context) {
   return absl::Status(status.code(), StrCat(context, ": ", status.message()));
 }
 
+bool IsTerminal(const absl::Status& status) {
+  return absl::IsInvalidArgument(status) || absl::IsFailedPrecondition(status);
+}
+
 }  // namespace nanoplane

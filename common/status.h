@@ -49,4 +49,11 @@ namespace nanoplane {
 // Prefixes a status's message with context ("define domain web-0: ...").
 absl::Status Annotate(const absl::Status& status, std::string_view context);
 
+// The retry policy, read from the code alone (controller-runtime's
+// TerminalError): InvalidArgument and FailedPrecondition say that only a new
+// spec can help, so the work is not retried until its input changes; every
+// other error (Unavailable, DeadlineExceeded, Aborted, Internal, ...) is
+// retried with back-off.
+bool IsTerminal(const absl::Status& status);
+
 }  // namespace nanoplane

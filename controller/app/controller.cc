@@ -1,6 +1,7 @@
 #include "controller/app/controller.h"
 
 #include "common/log.h"
+#include "common/status.h"
 #include "common/strings.h"
 #include "controller/app/rebuild.h"
 
@@ -30,8 +31,9 @@ Controller::Controller(ports::Store& store, ports::AgentHub& hub, MetricsRegistr
       reconcile_duration_(metrics.AddHistogram("nanoplane_reconcile_duration_seconds",
                                                "Time of one reconcile pass of one Unikernel.",
                                                MetricsRegistry::LatencyBuckets())),
-      reconcile_errors_(metrics.AddCounter("nanoplane_reconcile_errors_total",
-                                           "Reconcile passes that failed and were retried.")),
+      reconcile_errors_(metrics.AddCounter(
+          "nanoplane_reconcile_errors_total",
+          "Reconcile passes that failed, by status code; terminal codes are not retried.")),
       queue_depth_(metrics.AddGauge("nanoplane_workqueue_depth",
                                     "Unikernel keys waiting to be reconciled.")),
       instances_(metrics.AddGauge("nanoplane_instances", "Instances by phase.")),
@@ -162,13 +164,18 @@ absl::Status Controller::Process(const std::string& key) {
   reconcile_duration_.Observe(absl::ToDoubleSeconds(absl::Now() - start));
   queue_depth_.Set(static_cast<double>(queue_.Len()));
   if (!requeue.ok()) {
-    reconcile_errors_.Increment();
-    // Returned to the queue, which retries with back-off; logged here because
-    // the queue does not log.
-    Log(LogLevel::kWarn, "reconcile failed",
-        Fields(options_.identity,
-               {{"unikernel", key}, {"error", std::string(requeue.status().message())}}));
-    return requeue.status();
+    const absl::Status& error = requeue.status();
+    reconcile_errors_.Increment({{"code", absl::StatusCodeToString(error.code())}});
+    // Returned to the queue, which retries a transient error with back-off
+    // and leaves a terminal one until the object changes (the reconciler has
+    // written it to the status and an event). Logged here: the queue does not
+    // log.
+    Log(IsTerminal(error) ? LogLevel::kInfo : LogLevel::kWarn,
+        IsTerminal(error) ? "reconcile stopped until the object changes" : "reconcile failed",
+        Fields(options_.identity, {{"unikernel", key},
+                                   {"code", absl::StatusCodeToString(error.code())},
+                                   {"error", std::string(error.message())}}));
+    return error;
   }
   if (requeue->has_value()) {
     queue_.AddAfter(key, **requeue);

@@ -126,11 +126,56 @@ TEST_F(ControllerTest, AStatusConflictIsRetriedByReReading) {
   EXPECT_GE(store_.Calls(StoreOp::kUpdateStatus), 4);
 }
 
+// kubectl can store what `nanoplane apply` refuses (a CRD cannot express every
+// rule). The controller says so in the status and an event, once, leaves the
+// running instances alone, and acts again when the spec is fixed.
+TEST_F(ControllerTest, AnInvalidSpecIsReportedOnceAndItsInstancesAreLeftAlone) {
+  Apply(MakeUnikernel("web", 2));
+  ASSERT_TRUE(WaitFor([&] { return Converged("web", 2); })) << Describe("web");
+  std::map<std::string, std::string> running = Running("web");
+  Change("web", [](v1alpha1::Unikernel& o) {
+    o.mutable_spec()->set_replicas(-1);
+    o.mutable_spec()->mutable_template_()->mutable_image()->set_args(0, "v2");
+  });
+  auto invalid = [&] {
+    v1alpha1::Unikernel web = Get("web");
+    for (const v1alpha1::Condition& c : web.status().conditions()) {
+      if (c.type() == "Degraded" && c.reason() == "InvalidSpec" && c.status() == v1alpha1::TRUE) {
+        return true;
+      }
+    }
+    return false;
+  };
+  ASSERT_TRUE(WaitFor(invalid)) << Describe("web");
+  EXPECT_EQ(Get("web").status().observed_generation(), Get("web").metadata().generation());
+  int writes = store_.Calls(StoreOp::kUpdateStatus);
+  absl::SleepFor(absl::Milliseconds(500));  // retries with back-off would come by now
+  EXPECT_EQ(store_.Calls(StoreOp::kUpdateStatus), writes) << "terminal: not retried";
+  EXPECT_EQ(Running("web"), running) << "nothing started or stopped";
+  absl::StatusOr<std::vector<ports::EventRecord>> events = store_.ListEvents({.name = "web"});
+  ASSERT_TRUE(events.ok());
+  int told = 0;
+  for (const ports::EventRecord& event : *events) {
+    if (event.reason == "InvalidSpec") {
+      ++told;
+      EXPECT_EQ(event.type, ports::EventType::kWarning);
+      EXPECT_EQ(event.count, 1);
+      EXPECT_NE(event.message.find("spec.replicas"), std::string::npos) << event.message;
+    }
+  }
+  EXPECT_EQ(told, 1);
+  Change("web", [](v1alpha1::Unikernel& o) { o.mutable_spec()->set_replicas(2); });
+  ASSERT_TRUE(WaitFor([&] { return Converged("web", 2) && !invalid(); })) << Describe("web");
+  EXPECT_NE(Running("web"), running) << "the fixed spec (args v2) rolled out";
+}
+
 TEST_F(ControllerTest, StoreOutagesAreRetriedWithBackOff) {
   store_.FailNext(StoreOp::kListRevisions, absl::UnavailableError("busy"), 4);
   Apply(MakeUnikernel("web", 2));
   ASSERT_TRUE(WaitFor([&] { return Converged("web", 2); })) << Describe("web");
-  EXPECT_NE(metrics_->Render().find("nanoplane_reconcile_errors_total"), std::string::npos);
+  EXPECT_NE(metrics_->Render().find("nanoplane_reconcile_errors_total{code=\"UNAVAILABLE\"}"),
+            std::string::npos)
+      << metrics_->Render();
 }
 
 TEST_F(ControllerTest, AWatchThatFellBehindRelistsAndMissesNothing) {

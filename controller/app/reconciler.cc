@@ -3,11 +3,14 @@
 #include <algorithm>
 
 #include "absl/random/random.h"
+#include "common/defaults.h"
 #include "common/log.h"
 #include "common/status.h"
 #include "common/strings.h"
+#include "common/validation.h"
 #include "controller/app/action_executor.h"
 #include "controller/core/convert.h"
+#include "controller/core/invalid_spec.h"
 
 namespace nanoplane::controller::app {
 namespace {
@@ -177,6 +180,18 @@ absl::StatusOr<core::DesiredUnikernel> Reconciler::Desired(const ports::ObjectKe
       return it->second.second;
     }
   }
+  // What `nanoplane apply` refuses can still reach the store (kubectl apply
+  // with a CRD that cannot express every rule): the core acts only on a
+  // valid spec.
+  v1alpha1::Unikernel defaulted = object;
+  DefaultUnikernel(defaulted);
+  if (FieldErrors errors = ValidateUnikernel(defaulted); !errors.empty()) {
+    std::vector<std::string> messages;
+    for (const FieldError& error : errors) {
+      messages.push_back(FormatFieldError(error));
+    }
+    return absl::InvalidArgumentError(StrJoin(messages, "; "));
+  }
   NP_ASSIGN_OR_RETURN(core::DesiredUnikernel desired, core::DesiredFromProto(object));
   {
     absl::MutexLock lock(&desired_mu_);
@@ -188,8 +203,34 @@ absl::StatusOr<core::DesiredUnikernel> Reconciler::Desired(const ports::ObjectKe
   return desired;
 }
 
+absl::Status Reconciler::RefuseInvalid(const ports::ObjectKey& key, ObjectCache::Object object,
+                                       const absl::Status& invalid) {
+  // A status that does not parse is replaced: it is ours to write.
+  core::UnikernelStatus previous =
+      core::StatusFromProto(object->status()).value_or(core::UnikernelStatus{});
+  absl::Time now = options_.now();
+  std::vector<core::Action> actions = core::ReportInvalidSpec(
+      previous, object->metadata().generation(), std::string(invalid.message()), now);
+  std::vector<ports::RevisionRecord> no_revisions;
+  std::vector<core::Host> no_hosts;
+  ActionExecutor executor(store_, table_, expectations_, key, std::move(object), no_revisions,
+                          no_hosts, now);
+  NP_RETURN_IF_ERROR(executor.Execute(actions));
+  if (executor.wrote()) {
+    objects_.Wrote(*executor.object());
+  }
+  return absl::FailedPreconditionError(StrCat("invalid spec: ", invalid.message()));
+}
+
 absl::StatusOr<std::optional<absl::Duration>> Reconciler::Reconcile(const ports::ObjectKey& key) {
   NP_ASSIGN_OR_RETURN(ObjectCache::Object object, ReadObject(key));
+  // A deleted object is let go whatever its spec says; any other must be
+  // valid before the core acts on it.
+  if (object != nullptr && object->metadata().deletion_timestamp().empty()) {
+    if (absl::Status valid = Desired(key, *object).status(); !valid.ok()) {
+      return RefuseInvalid(key, std::move(object), valid);
+    }
+  }
   NP_ASSIGN_OR_RETURN(std::vector<ports::RevisionRecord> revisions, store_.ListRevisions(key));
   std::optional<absl::Time> pending_until;
   NP_ASSIGN_OR_RETURN(core::ReconcileInput input,

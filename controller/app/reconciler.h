@@ -15,9 +15,11 @@
 // guarantees one pass per key at a time.
 //
 // Status codes (Reconcile): whatever the Store returns (Unavailable, Aborted on
-// a conflict that retries did not resolve, ...); FailedPrecondition when the
-// stored object cannot be read into the core's types (terminal until the
-// object changes). Every error means "retry with back-off".
+// a conflict that retries did not resolve, ...: retry with back-off);
+// FailedPrecondition when the object's spec is invalid or cannot be read into
+// the core's types. That one is terminal until the object changes: the pass
+// has written it to the status (Degraded, reason InvalidSpec) and as a
+// Warning event, and left the running instances alone.
 
 #include <map>
 #include <optional>
@@ -85,6 +87,10 @@ class Reconciler {
       const ports::ObjectKey& key, const v1alpha1::Unikernel* object,
       const std::vector<ports::RevisionRecord>& revisions,
       std::optional<absl::Time>& pending_until);
+  // Reports an invalid object in its status and events; returns the terminal
+  // error (FailedPrecondition) for the work queue.
+  absl::Status RefuseInvalid(const ports::ObjectKey& key, ObjectCache::Object object,
+                             const absl::Status& invalid);
   // Puts an object one of our writes returned into the cache, converted
   // (Desired) and without its status.
   void Remember(const ports::ObjectKey& key, const v1alpha1::Unikernel& written);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/status.h"
+
 namespace nanoplane::controller::app {
 
 WorkQueue::WorkQueue(WorkQueueOptions options) : options_(options) {}
@@ -111,7 +113,9 @@ void WorkQueue::Done(const std::string& key) {
 void WorkQueue::Work(const Handler& handler) {
   while (std::optional<std::string> key = Get()) {
     absl::Status status = handler(*key);
-    if (status.ok()) {
+    // A terminal error waits for its input to change (a watch event adds the
+    // key again); retrying it would only repeat the error.
+    if (status.ok() || IsTerminal(status)) {
       Forget(*key);
     } else {
       AddRateLimited(*key);

@@ -11,8 +11,11 @@
 //   several pending delays for one key the earliest wins.
 // - AddRateLimited retries with per-key exponential back-off
 //   (base_delay * 2^failures, capped at max_delay) until Forget.
-// - Start runs N workers that call a handler per key: an error means a
-//   rate-limited retry, success means Forget. ShutDown wakes and joins them;
+// - Start runs N workers that call a handler per key: success means Forget;
+//   a terminal error (IsTerminal in common/status.h: InvalidArgument,
+//   FailedPrecondition) means Forget too, and the key waits until something
+//   adds it again (its object changed); any other error means a rate-limited
+//   retry. ShutDown wakes and joins them;
 //   keys still queued are dropped (the next controller relists everything).
 //
 // Thread-safe. REQUIRES: Start at most once; the handler must not call

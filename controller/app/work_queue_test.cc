@@ -105,6 +105,46 @@ TEST(WorkQueueTest, WorkersNeverProcessOneKeyConcurrentlyAndRetryErrors) {
   }
 }
 
+// A terminal error is not retried: only a change (an Add) runs the key again.
+TEST(WorkQueueTest, TerminalErrorsWaitForTheNextAddTransientOnesAreRetried) {
+  WorkQueue queue({.base_delay = absl::Milliseconds(1)});
+  std::mutex mutex;
+  std::map<std::string, int> runs;
+  queue.Start(2, [&](const std::string& key) -> absl::Status {
+    std::lock_guard<std::mutex> guard(mutex);
+    ++runs[key];
+    if (key == "invalid") {
+      return absl::InvalidArgumentError("spec.replicas: must be >= 0");
+    }
+    if (key == "unbuildable") {
+      return absl::FailedPreconditionError("cannot be built");
+    }
+    return runs[key] <= 3 ? absl::UnavailableError("store busy") : absl::OkStatus();
+  });
+  for (const char* key : {"invalid", "unbuildable", "busy"}) {
+    queue.Add(key);
+  }
+  absl::Time deadline = absl::Now() + absl::Seconds(5);
+  auto runs_of = [&](const std::string& key) {
+    std::lock_guard<std::mutex> guard(mutex);
+    return runs[key];
+  };
+  while (absl::Now() < deadline && runs_of("busy") < 4) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  absl::SleepFor(absl::Milliseconds(50));  // time for retries that must not come
+  EXPECT_EQ(runs_of("busy"), 4) << "three transient failures, then success";
+  EXPECT_EQ(runs_of("invalid"), 1);
+  EXPECT_EQ(runs_of("unbuildable"), 1);
+  EXPECT_EQ(queue.NumRequeues("invalid"), 0);
+  queue.Add("invalid");  // the object changed
+  while (absl::Now() < deadline && runs_of("invalid") < 2) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(runs_of("invalid"), 2);
+  queue.ShutDown();
+}
+
 TEST(WorkQueueTest, ShutDownWakesBlockedWorkersAndDropsLaterAdds) {
   WorkQueue queue;
   std::atomic<int> runs{0};
