@@ -10,11 +10,6 @@
 namespace nanoplane::agent::app {
 namespace {
 
-// Build errors that only a new spec can fix.
-bool IsTerminal(const absl::Status& status) {
-  return absl::IsInvalidArgument(status) || absl::IsFailedPrecondition(status);
-}
-
 template <class... Fs>
 struct Overloaded : Fs... {
   using Fs::operator()...;

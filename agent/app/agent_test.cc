@@ -223,15 +223,19 @@ TEST_F(AgentTest, SpecChangeReplacesTheVm) {
   EXPECT_EQ(ReportOf(*agent, "web-0").phase(), v1alpha1::RUNNING);
 }
 
-TEST_F(AgentTest, TerminalBuildFailureIsReportedFailed) {
+TEST_F(AgentTest, TerminalBuildFailureIsReportedAndNotRetriedUntilTheSpecChanges) {
   build_error_ = absl::InvalidArgumentError("spec.template.image.program: no such file");
   std::unique_ptr<Agent> agent = NewAgent();
   ASSERT_TRUE(agent->Apply(MakeAssignment(1, {MakeInstance({})})).ok());
   Converge(*agent);
   EXPECT_EQ(builds_, 1);
   v1::InstanceReport report = ReportOf(*agent, "web-0");
-  EXPECT_EQ(report.phase(), v1alpha1::FAILED);
+  EXPECT_EQ(report.phase(), v1alpha1::PENDING);
+  EXPECT_EQ(report.reason(), "ImageBuildFailed");
   EXPECT_THAT(report.message(), ::testing::HasSubstr("no such file"));
+  Advance(absl::Hours(1));
+  Converge(*agent);
+  EXPECT_EQ(builds_, 1) << "a terminal error is not retried by time";
 }
 
 TEST_F(AgentTest, RetryableBuildFailureIsRetriedLater) {

@@ -177,6 +177,7 @@ v1::InstanceReport ToProto(const core::InstanceReport& report, const VmInfo* vm)
     out.set_exit_code(*report.exit_code);
   }
   out.set_message(report.message);
+  out.set_reason(report.reason);
   if (report.started_at.has_value()) {
     out.set_started_at(Rfc3339(*report.started_at));
   }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "agent/core/restart_policy.h"
+#include "common/api.h"
 #include "common/strings.h"
 
 namespace nanoplane::agent::core {
@@ -74,7 +75,11 @@ void EnsureImage(const Context& ctx, const DesiredInstance& want, Decision& d) {
       failed != ctx.activity.failed_builds.end()) {
     const BuildFailure& f = failed->second;
     if (!f.retry_at.has_value()) {
-      SetPhase(d, InstancePhase::kFailed, StrCat("build failed: ", f.message));
+      // Pending, not Failed: as a pod whose image cannot be pulled, it waits
+      // for a new spec. A Failed instance would be replaced by the controller,
+      // only to fail the same way at once, over and over.
+      SetPhase(d, InstancePhase::kPending, StrCat("build failed: ", f.message));
+      d.report.reason = std::string(::nanoplane::kImageBuildFailed);
       return;
     }
     if (*f.retry_at > ctx.now) {

@@ -270,7 +270,10 @@ TEST(DecideLocalTest, FailedBuildWaitsForItsRetryOrFailsForGood) {
   activity.failed_builds["h1"] = {.message = "program /bin/web not found"};
   plan = Decide(assignment, {}, {}, kT0 + absl::Hours(1), activity);
   EXPECT_TRUE(plan.actions.empty());
-  EXPECT_EQ(plan.reports[0].phase, InstancePhase::kFailed);
+  EXPECT_EQ(plan.requeue_after, std::nullopt) << "no retry until the assignment changes";
+  EXPECT_EQ(plan.reports[0].phase, InstancePhase::kPending);
+  EXPECT_EQ(plan.reports[0].reason, "ImageBuildFailed");
+  EXPECT_EQ(plan.reports[0].message, "build failed: program /bin/web not found");
 }
 
 TEST(DecideLocalTest, DefinedButNeverStartedVmIsStarted) {

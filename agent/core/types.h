@@ -142,6 +142,9 @@ struct InstanceReport {
   int32_t restarts = 0;
   std::optional<int32_t> exit_code;
   std::string message;
+  // Set while the instance cannot start until its assignment changes (the
+  // controller reports it as Degraded and does not replace it).
+  std::string reason;
   std::optional<absl::Time> started_at;
   std::optional<absl::Time> ready_since;
   bool operator==(const InstanceReport&) const = default;

@@ -298,6 +298,7 @@ void FillFromReport(const ParsedReport& parsed, core::Instance& out) {
                          .host_port = port.host_port()});
   }
   out.message = report.message();
+  out.reason = report.reason();
   if (report.has_exit_code()) {
     out.exit_code = report.exit_code();
   }

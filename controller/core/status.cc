@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/api.h"
 #include "common/strings.h"
 #include "controller/core/conditions.h"
 #include "controller/core/rollout.h"
@@ -55,6 +56,8 @@ Condition Degraded(const std::vector<InstanceView>& views, const std::string& un
   }
   std::vector<std::string> crashing;
   std::vector<std::string> lost;
+  std::vector<std::string> unbuildable;
+  std::string build_error;  // the first one's, for the message
   for (const InstanceView& view : views) {
     if (!view.active) {
       continue;
@@ -63,7 +66,20 @@ Condition Degraded(const std::vector<InstanceView>& views, const std::string& un
       lost.push_back(view.instance->name);
     } else if (view.instance->phase == InstancePhase::kBackOff) {
       crashing.push_back(view.instance->name);
+    } else if (view.instance->reason == kImageBuildFailed) {
+      unbuildable.push_back(view.instance->name);
+      if (build_error.empty() || view.instance->message < build_error) {
+        build_error = view.instance->message;
+      }
     }
+  }
+  std::sort(unbuildable.begin(), unbuildable.end());
+  if (!unbuildable.empty()) {
+    return {.type = std::string(kDegraded),
+            .status = ConditionStatus::kTrue,
+            .reason = std::string(kImageBuildFailed),
+            .message = StrCat(unbuildable.size(), " cannot start: ", Names(unbuildable), ": ",
+                              build_error)};
   }
   std::sort(crashing.begin(), crashing.end());
   std::sort(lost.begin(), lost.end());

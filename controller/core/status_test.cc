@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "common/api.h"
 #include "controller/core/conditions.h"
 #include "controller/core/reconcile.h"
 #include "controller/core/rollout.h"
@@ -157,6 +158,32 @@ TEST(StatusTest, CrashLoopingAndLostHostsDegrade) {
   ReconcileResult result = Pass(input);
   EXPECT_EQ(Get(result, kDegraded).reason, kHostNotReady);
   EXPECT_EQ(result.status->instances[1].phase, InstancePhase::kUnknown);
+}
+
+TEST(StatusTest, AnInstanceThatCannotBeBuiltDegradesAndIsNotReplaced) {
+  ReconcileInput input = Rollout(At(10));
+  input.instances[3].phase = InstancePhase::kPending;
+  input.instances[3].reason = std::string(kImageBuildFailed);
+  input.instances[3].message = "build failed: libfoo.so.1: not found";
+  ReconcileResult result = Pass(input);
+  const Condition& degraded = Get(result, kDegraded);
+  EXPECT_EQ(degraded.status, ConditionStatus::kTrue);
+  EXPECT_EQ(degraded.reason, kImageBuildFailed);
+  EXPECT_EQ(degraded.message, "1 cannot start: b1: build failed: libfoo.so.1: not found");
+  for (const Action& action : result.actions) {
+    EXPECT_FALSE(std::holds_alternative<DeleteInstance>(action)) << ToString(action);
+    EXPECT_FALSE(std::holds_alternative<StartInstance>(action)) << ToString(action);
+  }
+  bool told = false;
+  for (const Action& action : result.actions) {
+    if (const auto* event = std::get_if<RecordEvent>(&action)) {
+      told = told || event->reason == kImageBuildFailed;
+    }
+  }
+  EXPECT_TRUE(told) << "a Warning event, once";
+  for (const Action& action : Pass(input).actions) {
+    EXPECT_FALSE(std::holds_alternative<RecordEvent>(action)) << ToString(action);
+  }
 }
 
 TEST(StatusTest, LimitsRoundSurgeUpAndUnavailableDown) {

@@ -152,6 +152,7 @@ struct Instance {
   std::string address;
   std::vector<PortStatus> ports;
   std::string message;
+  std::string reason;  // the agent's, e.g. kImageBuildFailed; empty normally
   std::optional<int32_t> exit_code;
   std::optional<absl::Time> started_time;
   bool operator==(const Instance&) const = default;
