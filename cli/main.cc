@@ -33,7 +33,10 @@ int main(int argc, char** argv) {
   validate->add_option("-o,--output", validate_output, "summary, yaml or json (defaulted objects)")
       ->check(CLI::IsMember({"summary", "yaml", "json"}));
 
-  auto* crd = app.add_subcommand("crd", "Print the Unikernel CustomResourceDefinition");
+  auto* crd = app.add_subcommand(
+      "crd", "Print the CustomResourceDefinitions (Unikernel, Host) for kubectl apply -f -");
+  std::string crd_dir;
+  crd->add_option("--dir", crd_dir, "Write each into its file in this directory instead (crds/)");
 
   nanoplane::cli::RegisterBuildCommand(app);
   nanoplane::cli::RegisterRunCommand(app);
@@ -53,8 +56,7 @@ int main(int argc, char** argv) {
     return nanoplane::cli::RunValidate(validate_paths, format, std::cout, std::cerr);
   }
   if (*crd) {
-    std::cout << nanoplane::UnikernelCrdYaml();
-    return 0;
+    return nanoplane::cli::RunCrd(crd_dir, std::cout, std::cerr);
   }
   return 0;
 }

@@ -1,9 +1,11 @@
 #include "cli/validate_command.h"
 
+#include <fstream>
 #include <ostream>
 #include <set>
 
 #include "common/codec.h"
+#include "common/crd.h"
 #include "common/manifest_reader.h"
 #include "common/yaml_json.h"
 
@@ -43,6 +45,25 @@ int RunValidate(const std::vector<std::string>& paths, OutputFormat format, std:
   if (format == OutputFormat::kSummary) {
     out << set.documents.size() << (set.documents.size() == 1 ? " Unikernel" : " Unikernels")
         << " valid\n";
+  }
+  return 0;
+}
+
+int RunCrd(const std::string& dir, std::ostream& out, std::ostream& err) {
+  std::vector<GeneratedCrd> crds = AllCrds();
+  for (size_t i = 0; i < crds.size(); ++i) {
+    if (dir.empty()) {
+      out << (i > 0 ? "---\n" : "") << crds[i].yaml;
+      continue;
+    }
+    std::string path = dir + "/" + crds[i].file;
+    std::ofstream file(path, std::ios::trunc);
+    file << crds[i].yaml;
+    if (!file.flush()) {
+      err << "error: " << path << ": cannot be written\n";
+      return 1;
+    }
+    out << "wrote " << path << "\n";
   }
   return 0;
 }

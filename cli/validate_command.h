@@ -14,4 +14,8 @@ enum class OutputFormat { kSummary, kYaml, kJson };
 int RunValidate(const std::vector<std::string>& paths, OutputFormat format, std::ostream& out,
                 std::ostream& err);
 
+// `nanoplane crd [--dir DIR]`: every CRD to `out` as one YAML stream, or each
+// into its file under `dir`. Returns the exit code.
+int RunCrd(const std::string& dir, std::ostream& out, std::ostream& err);
+
 }  // namespace nanoplane::cli

@@ -121,9 +121,15 @@ bool ReadQuantity(const Json& json, std::string_view path, FieldErrors& errors, 
   return false;
 }
 
+// By json_name, which is the camel-cased name unless the proto spells it out
+// (hostIP: Kubernetes capitalizes initialisms).
 const FieldDescriptor* FieldByJsonName(const Descriptor& type, const std::string& name) {
-  const FieldDescriptor* field = type.FindFieldByCamelcaseName(name);
-  return (field != nullptr && field->json_name() == name) ? field : nullptr;
+  for (int i = 0; i < type.field_count(); ++i) {
+    if (type.field(i)->json_name() == name) {
+      return type.field(i);
+    }
+  }
+  return nullptr;
 }
 
 class Decoder {

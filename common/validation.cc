@@ -153,6 +153,12 @@ void CheckSingular(const Message& message, const FieldDescriptor& field, const s
 void CheckRepeated(const Message& message, const FieldDescriptor& field, const std::string& path,
                    FieldErrors& errors) {
   const Reflection& r = *message.GetReflection();
+  if (const schema::FieldRules& rules = RulesOf(field);
+      rules.has_max_items() && r.FieldSize(message, &field) > rules.max_items()) {
+    Add(errors, path,
+        StrCat(r.FieldSize(message, &field), " items; at most ", rules.max_items(),
+               " are allowed"));
+  }
   for (int i = 0; i < r.FieldSize(message, &field); ++i) {
     if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       ValidateSchema(r.GetRepeatedMessage(message, &field, i), IndexPath(path, i), errors);

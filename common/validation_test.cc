@@ -58,6 +58,15 @@ struct InvalidCase {
 
 std::string Long(char c, size_t n) { return std::string(n, c); }
 
+// The base's two named ports and more, `count` in all.
+std::string ManyPorts(int count) {
+  std::string ports = "{name: http, port: 8080}, {name: dns, port: 53, protocol: UDP}";
+  for (int i = 2; i < count; ++i) {
+    StrAppend(&ports, ", {port: ", 9000 + i, "}");
+  }
+  return StrCat("{spec: {template: {ports: [", ports, "]}}}");
+}
+
 const std::vector<InvalidCase>& Cases() {
   static const std::string name64 = "{metadata: {name: " + Long('a', 64) + "}}";
   static const std::string name50 = "{metadata: {name: " + Long('a', 50) + "}}";
@@ -216,6 +225,7 @@ const std::vector<InvalidCase>& Cases() {
        "spec.template.livenessProbe.tcpSocket.port", "0 is out of range 1-65535"},
       {"{spec: {template: {livenessProbe: {tcpSocket: {port: Http}}}}}",
        "spec.template.livenessProbe.tcpSocket.port", "lower case"},
+      {ManyPorts(65), "spec.template.ports", "65 items; at most 64 are allowed"},
       // restart policy
       {"{spec: {template: {restartPolicy: Sometimes}}}", "spec.template.restartPolicy",
        "\"Sometimes\" is not one of Always, OnFailure, Never"},
