@@ -18,7 +18,7 @@ namespace nanoplane::controller::api {
 namespace {
 
 namespace pb = ::nanoplane::v1alpha1;
-using application::kRestartedAtEnv;
+using application::kRestartedAtAnnotation;
 using application::TemplateHash;
 
 pb::Unikernel Make(const std::string& name, const std::string& arg = "v1") {
@@ -236,7 +236,9 @@ TEST_F(ControllerServiceTest, PauseResumeAndRestart) {
   ASSERT_TRUE(stub_->RolloutRestart(&restart, name, &response).ok());
   pb::Unikernel restarted = Stored("web");
   EXPECT_NE(TemplateHash(restarted.spec().template_()), before);
-  EXPECT_EQ(restarted.spec().template_().image().env(0).name(), kRestartedAtEnv);
+  EXPECT_EQ(restarted.spec().template_().metadata().annotations().count(
+                std::string(kRestartedAtAnnotation)),
+            1u);
   // A re-apply of the manifest keeps the restart.
   EXPECT_EQ(ApplyOk(Make("web")).action(), apiv1::UNCHANGED);
 }

@@ -14,15 +14,6 @@ namespace pb = ::nanoplane::v1alpha1;
 
 bool IsSystemAnnotation(const std::string& key) { return key.starts_with(kSystemAnnotationPrefix); }
 
-const pb::EnvVar* FindEnv(const pb::ImageSpec& image, std::string_view name) {
-  for (const pb::EnvVar& env : image.env()) {
-    if (env.name() == name) {
-      return &env;
-    }
-  }
-  return nullptr;
-}
-
 void AddReference(const pb::Source& source, const std::string& path,
                   std::vector<ArtifactReference>& out) {
   if (!source.sha256().empty() && source.path().empty() && source.url().empty()) {
@@ -120,10 +111,12 @@ pb::Unikernel MergeForApply(const pb::Unikernel& stored, const pb::Unikernel& ap
       meta.mutable_annotations()->insert({key, value});  // keeps an applied value
     }
   }
-  const pb::EnvVar* marker = FindEnv(stored.spec().template_().image(), kRestartedAtEnv);
-  pb::ImageSpec& image = *out.mutable_spec()->mutable_template_()->mutable_image();
-  if (marker != nullptr && FindEnv(image, kRestartedAtEnv) == nullptr) {
-    *image.add_env() = *marker;
+  const auto& stored_marks = stored.spec().template_().metadata().annotations();
+  auto marker = stored_marks.find(std::string(kRestartedAtAnnotation));
+  if (marker != stored_marks.end()) {
+    // `insert` keeps an applied value.
+    out.mutable_spec()->mutable_template_()->mutable_metadata()->mutable_annotations()->insert(
+        {marker->first, marker->second});
   }
   return out;
 }

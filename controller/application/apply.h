@@ -18,11 +18,10 @@
 
 namespace nanoplane::controller::application {
 
-// The env var `rollout restart` sets in the template. The API's template has
-// no annotations of its own (kubectl uses
-// spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"]), and
-// the marker must change the template's hash to start a rollout.
-inline constexpr std::string_view kRestartedAtEnv = "NANOPLANE_RESTARTED_AT";
+// The template annotation `rollout restart` sets, as kubectl sets
+// kubectl.kubernetes.io/restartedAt on a Deployment's pod template: a new
+// template, so a new revision that replaces every instance.
+inline constexpr std::string_view kRestartedAtAnnotation = "nanoplane.dev/restartedAt";
 
 // Annotations under this prefix belong to the system: a re-apply that does not
 // mention them keeps them.

@@ -92,12 +92,15 @@ TEST(MergeForApplyTest, TakesSpecLabelsAnnotationsKeepsSystemFields) {
 
 TEST(MergeForApplyTest, KeepsTheRestartMarkerOfTheStoredTemplate) {
   pb::Unikernel stored = PrepareApplied(Web());
-  pb::EnvVar* marker = stored.mutable_spec()->mutable_template_()->mutable_image()->add_env();
-  marker->set_name(std::string(kRestartedAtEnv));
-  marker->set_value("2024-01-01T00:00:00Z");
+  (*stored.mutable_spec()
+        ->mutable_template_()
+        ->mutable_metadata()
+        ->mutable_annotations())[std::string(kRestartedAtAnnotation)] = "2024-01-01T00:00:00Z";
   pb::Unikernel merged = MergeForApply(stored, PrepareApplied(Web()), Web());
-  ASSERT_EQ(merged.spec().template_().image().env_size(), 1);
-  EXPECT_EQ(merged.spec().template_().image().env(0).value(), "2024-01-01T00:00:00Z");
+  EXPECT_EQ(
+      merged.spec().template_().metadata().annotations().at(std::string(kRestartedAtAnnotation)),
+      "2024-01-01T00:00:00Z");
+  EXPECT_TRUE(merged.spec().template_().image().env().empty()) << "not an environment variable";
 }
 
 // `nanoplane scale` and `rollout pause` outlive a re-apply of a manifest that

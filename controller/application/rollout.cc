@@ -124,16 +124,8 @@ std::string TemplateHash(const pb::UnikernelTemplate& tmpl) {
 
 pb::UnikernelTemplate WithRestartMarker(const pb::UnikernelTemplate& tmpl, absl::Time now) {
   pb::UnikernelTemplate out = tmpl;
-  std::string value = core::FormatTimestamp(now);
-  for (pb::EnvVar& env : *out.mutable_image()->mutable_env()) {
-    if (env.name() == kRestartedAtEnv) {
-      env.set_value(value);
-      return out;
-    }
-  }
-  pb::EnvVar* env = out.mutable_image()->add_env();
-  env->set_name(std::string(kRestartedAtEnv));
-  env->set_value(value);
+  (*out.mutable_metadata()->mutable_annotations())[std::string(kRestartedAtAnnotation)] =
+      core::FormatTimestamp(now);
   return out;
 }
 

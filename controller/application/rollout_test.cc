@@ -96,9 +96,10 @@ TEST(WithRestartMarkerTest, ChangesTheHashAndReplacesAnEarlierMarker) {
   pb::UnikernelTemplate twice = WithRestartMarker(once, absl::FromUnixSeconds(200));
   EXPECT_NE(TemplateHash(once), TemplateHash(tmpl));
   EXPECT_NE(TemplateHash(twice), TemplateHash(once));
-  ASSERT_EQ(twice.image().env_size(), 1);
-  EXPECT_EQ(twice.image().env(0).name(), kRestartedAtEnv);
-  EXPECT_EQ(twice.image().env(0).value(), "1970-01-01T00:03:20Z");
+  ASSERT_EQ(twice.metadata().annotations().size(), 1u);
+  EXPECT_EQ(twice.metadata().annotations().at(std::string(kRestartedAtAnnotation)),
+            "1970-01-01T00:03:20Z");
+  EXPECT_TRUE(twice.image().env().empty());
 }
 
 TEST(ChangeCauseTest, NamesTheChangedFields) {
