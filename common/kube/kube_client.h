@@ -29,6 +29,7 @@
 // Tokens, keys and certificates never appear in a message or a log line.
 //
 // Thread-safety: every method may be called from any number of threads.
+// REQUIRES: the WatchStreams a client made are destroyed before it.
 
 #include <memory>
 #include <string>

@@ -253,6 +253,31 @@ TEST(KubeClientTest, SlowAnswerIsDeadlineExceeded) {
   done.Notify();
 }
 
+TEST(KubeClientTest, ThreadsShareOneClient) {
+  ScriptedServer server([](const HttpRequest& request, Reply& reply) {
+    reply.Send(200, R"({"path":")" + request.path + R"("})");
+  });
+  auto client = ClientFor(server.url());
+  std::atomic<int> ok = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        const std::string path = "/api/v1/namespaces/ns-" + std::to_string(t * 10 + i);
+        auto got = client->Get(path);
+        if (got.ok() && (*got)["path"] == path) {
+          ++ok;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(ok, 40);
+  EXPECT_EQ(server.requests().size(), 40u);
+}
+
 TEST(KubeClientTest, RotatedTokenFileIsUsed) {
   const std::string dir = test::TempDir("rotate");
   test::WriteFile(dir + "/token", "first");

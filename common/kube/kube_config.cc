@@ -17,6 +17,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr uintmax_t kMaxReferencedFile = 1 << 20;
+
 std::string EnvOr(const std::optional<std::string>& given, const char* name) {
   if (given) {
     return *given;
@@ -74,6 +76,11 @@ absl::StatusOr<std::string> FileField(const KubeConfigEntry& entry, std::string_
   std::error_code ec;
   if (!fs::exists(path, ec)) {
     return absl::NotFoundError(StrCat(Where(entry, key), ": ", path, ": no such file"));
+  }
+  // A certificate, key or token is a small regular file; anything else (a
+  // FIFO, /dev/zero) would hang or exhaust the reader.
+  if (!fs::is_regular_file(path, ec) || fs::file_size(path, ec) > kMaxReferencedFile) {
+    return FieldError(entry, key, StrCat(path, ": not a regular file of at most 1 MiB"));
   }
   auto data = ReadFileToString(path);
   if (!data.ok()) {
@@ -330,7 +337,6 @@ absl::StatusOr<KubeConfig> InClusterConfig(const InClusterOptions& options) {
       out.namespace_name = name;
     }
   }
-  out.user = StrCat("system:serviceaccount:", out.namespace_name, " (the pod's service account)");
   return out;
 }
 

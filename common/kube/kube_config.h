@@ -39,7 +39,7 @@ struct KubeConfig {
   // For messages: "kubeconfig ~/.kube/config" or "in-cluster service account".
   std::string source;
   std::string context;  // the kubeconfig context; empty in a pod
-  std::string user;     // the kubeconfig user, or "system:serviceaccount:NS:..." in a pod
+  std::string user;     // the kubeconfig user; empty in a pod
 };
 
 struct KubeConfigOptions {

@@ -231,6 +231,14 @@ TEST_F(KubeConfigTest, MissingReferencedFile) {
                                 home_ + "/.kube/nope.crt: no such file"));
 }
 
+TEST_F(KubeConfigTest, ReferencedFileMustBeARegularFile) {
+  auto config = LoadDefault(
+      KubeConfigYaml(std::string(kServer) + "    certificate-authority: /dev/zero\n", "    token: t\n"));
+  EXPECT_EQ(config.status(),
+            absl::InvalidArgumentError("~/.kube/config: clusters[0].cluster.certificate-authority: "
+                                       "/dev/zero: not a regular file of at most 1 MiB"));
+}
+
 TEST_F(KubeConfigTest, InsecureWithCertificateAuthorityIsRefused) {
   auto config = LoadDefault(KubeConfigYaml(std::string(kServer) + "    certificate-authority-data: " +
                                                B64(pki_->ca_pem) + "\n    insecure-skip-tls-verify: true\n",

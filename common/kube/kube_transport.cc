@@ -184,7 +184,7 @@ RequestInfo KubeClient::Transport::Info(const RequestSpec& spec) const {
   std::string credentials =
       config_.source.rfind("kubeconfig", 0) == 0
           ? StrCat("user \"", config_.user, "\" in ", config_.source)
-          : StrCat(config_.user.empty() ? "" : StrCat(config_.user, " from the "), config_.source);
+          : StrCat("the ", config_.source, " (token ", config_.token_file, ")");
   return {.method = spec.method, .path = spec.path, .server = config_.server,
           .credentials = std::move(credentials)};
 }
