@@ -33,6 +33,24 @@ void SendJson(ResponseWriter& writer, int code, const Json& body) {
   writer.Send(code, "application/json", body.dump());
 }
 
+// An OpenAPI v2 document with no definitions. kubectl downloads it (as
+// protobuf, gnostic's openapi_v2.Document) to validate what it applies, and
+// skips the validation of kinds it does not define. The real server
+// publishes every schema there, so kubectl validates client-side against
+// it; the fake leaves all validation to the server side.
+void ServeOpenApiV2(const HttpRequest& request, ResponseWriter& writer) {
+  if (absl::StrContains(request.Header("accept"), "protobuf")) {
+    // Document{swagger: "2.0" (1), info (2): Info{title: "Kubernetes" (1), version: "v1.23.0" (2)}}
+    const std::string info = std::string("\x0a\x0aKubernetes\x12\x07v1.23.0", 21);
+    const std::string doc = std::string("\x0a\x03" "2.0\x12", 6) + static_cast<char>(info.size()) + info;
+    writer.Send(200, "application/octet-stream", doc);  // as kube-openapi answers
+    return;
+  }
+  SendJson(writer, 200,
+           {{"swagger", "2.0"}, {"info", {{"title", "Kubernetes"}, {"version", "v1.23.0"}}},
+            {"paths", Json::object()}, {"definitions", Json::object()}});
+}
+
 }  // namespace
 
 absl::StatusOr<std::pair<std::string, UserInfo>> ParseTokenSpec(absl::string_view spec) {
@@ -280,6 +298,10 @@ bool FakeApiServer::ServeNonResource(const HttpRequest& request, ResponseWriter&
   std::optional<Json> doc;
   if (path == "/healthz" || path == "/livez" || path == "/readyz") {
     writer.Send(200, "text/plain; charset=utf-8", "ok");
+    return true;
+  }
+  if (path == "/openapi/v2") {
+    ServeOpenApiV2(request, writer);
     return true;
   }
   if (path == "/version") {

@@ -149,7 +149,35 @@ struct HttpServer::Connection {
 
 namespace {
 
-// Reads one request (head and Content-Length body) from the connection.
+// A chunked request body (client-go sends some bodies so).
+template <typename Conn>
+bool ReadChunkedBody(Conn& c, HttpRequest& request) {
+  while (true) {
+    size_t eol;
+    while ((eol = c.buffer.find("\r\n")) == std::string::npos) {
+      if (!c.ReadMore()) {
+        return false;
+      }
+    }
+    size_t size = 0;
+    std::string size_text = c.buffer.substr(0, c.buffer.find_first_of(";\r"));
+    if (!absl::SimpleHexAtoi(size_text, &size)) {
+      return false;
+    }
+    while (c.buffer.size() < eol + 2 + size + 2) {
+      if (!c.ReadMore()) {
+        return false;
+      }
+    }
+    request.body.append(c.buffer, eol + 2, size);
+    c.buffer.erase(0, eol + 2 + size + 2);
+    if (size == 0) {
+      return true;  // (trailers are not supported)
+    }
+  }
+}
+
+// Reads one request (head and Content-Length or chunked body) from the connection.
 // False on EOF or a malformed request.
 template <typename Conn>
 bool ReadRequest(Conn& c, HttpRequest& request) {
@@ -183,6 +211,9 @@ bool ReadRequest(Conn& c, HttpRequest& request) {
     }
     std::string name = absl::AsciiStrToLower(lines[i].substr(0, colon));
     request.headers[name] = std::string(absl::StripAsciiWhitespace(lines[i].substr(colon + 1)));
+  }
+  if (absl::AsciiStrToLower(request.Header("transfer-encoding")) == "chunked") {
+    return ReadChunkedBody(c, request);
   }
   size_t length = 0;
   if (!request.Header("content-length").empty() &&

@@ -64,6 +64,11 @@ Json RestVerbs::FromStorage(const ResourceInfo& resource, Json object) const {
 }
 
 absl::StatusOr<Json> RestVerbs::ParseBody(const VerbRequest& request) const {
+  if (request.content_type.find("protobuf") != std::string::npos) {
+    // The fake speaks JSON only; the real server also takes protobuf (kubectl
+    // sends its access reviews so).
+    return UnsupportedMediaType("application/json, application/yaml");
+  }
   Json body = Json::parse(request.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
     return BadRequest(StrCat("the body of the request could not be decoded as a ",
