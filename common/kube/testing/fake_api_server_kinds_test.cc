@@ -51,7 +51,7 @@ TEST_F(FakeApiServerTest, EventsAreOneStorageServedInBothForms) {
   EXPECT_EQ(refused.json()["details"]["causes"][0]["field"], "eventTime");
 }
 
-TEST_F(FakeApiServerTest, LeasesAndControllerRevisionsArePlainStorage) {
+TEST_F(FakeApiServerTest, LeasesAndControllerRevisionsFollowTheirStrategies) {
   Json lease = {{"apiVersion", "coordination.k8s.io/v1"}, {"kind", "Lease"},
                 {"metadata", {{"name", "nanoplane-controller"}}},
                 {"spec", {{"holderIdentity", "a"}, {"leaseDurationSeconds", 15}}}};
@@ -59,10 +59,15 @@ TEST_F(FakeApiServerTest, LeasesAndControllerRevisionsArePlainStorage) {
   ASSERT_EQ(l.code, 201) << l.body;
   Json updated = l.json();
   updated["spec"]["holderIdentity"] = "b";
-  updated["metadata"].erase("resourceVersion");  // built-ins allow unconditional updates
-  EXPECT_EQ(Do("PUT", "/apis/coordination.k8s.io/v1/namespaces/default/leases/nanoplane-controller",
-               updated).code,
-            200);
+  const std::string path =
+      "/apis/coordination.k8s.io/v1/namespaces/default/leases/nanoplane-controller";
+  EXPECT_EQ(Do("PUT", path, updated).code, 200);
+  updated["metadata"].erase("resourceVersion");  // leaseStrategy.AllowUnconditionalUpdate: false
+  EXPECT_EQ(Do("PUT", path, updated).code, 422);
+  Json other = lease;
+  other["metadata"]["name"] = "other";  // AllowCreateOnUpdate: true
+  EXPECT_EQ(Do("PUT", "/apis/coordination.k8s.io/v1/namespaces/default/leases/other", other).code,
+            201);
   Json rev = {{"apiVersion", "apps/v1"}, {"kind", "ControllerRevision"},
               {"metadata", {{"name", "web-1"}, {"labels", {{"nanoplane.dev/unikernel", "web"}}},
                             {"ownerReferences", Json::array({{{"apiVersion", "nanoplane.dev/v1alpha1"},

@@ -261,5 +261,44 @@ TEST_F(FakeApiServerTest, HooksFailNextAndCounts) {
   ASSERT_TRUE(object.ok());
 }
 
+TEST_F(FakeApiServerTest, BodiesAreDecodedAsTheRealServerDecodesThem) {
+  Json no_kind = Unikernel("web");
+  no_kind.erase("kind");
+  HttpResult r = Do("POST", kUks, no_kind);
+  EXPECT_EQ(r.code, 400);
+  EXPECT_EQ(r.json()["message"].get<std::string>().rfind("Object 'Kind' is missing in '", 0), 0u);
+  Json wrong = Unikernel("web");
+  wrong["apiVersion"] = "apps/v1";
+  HttpResult w = Do("POST", kUks, wrong);
+  EXPECT_EQ(w.code, 400);
+  EXPECT_EQ(w.json()["message"],
+            "the API version in the data (apps/v1) does not match the expected API version "
+            "(nanoplane.dev/v1alpha1)");
+  EXPECT_EQ(Do("POST", kUks, "{not json", "application/json").code, 400);
+}
+
+TEST_F(FakeApiServerTest, DeletedNamespaceStaysTerminatingWithoutTheNamespaceController) {
+  ASSERT_EQ(Do("POST", "/api/v1/namespaces",
+               {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "gone"}}}})
+                .code,
+            201);
+  HttpResult del = Do("DELETE", "/api/v1/namespaces/gone");
+  ASSERT_EQ(del.code, 200) << del.body;
+  EXPECT_EQ(del.json()["status"]["phase"], "Terminating");
+  HttpResult create = Do("POST", "/apis/nanoplane.dev/v1alpha1/namespaces/gone/unikernels",
+                         Unikernel("web"));
+  EXPECT_EQ(create.code, 403);
+  EXPECT_EQ(create.json()["message"],
+            "unikernels.nanoplane.dev \"web\" is forbidden: unable to create new content in "
+            "namespace gone because it is being terminated");
+}
+
+TEST_F(FakeApiServerTest, ListFromAFutureResourceVersionTimesOut) {
+  HttpResult r = Get(std::string(kUks) + "?resourceVersion=999999");
+  EXPECT_EQ(r.code, 504);
+  EXPECT_EQ(r.json()["reason"], "Timeout");
+  EXPECT_EQ(r.json()["message"].get<std::string>().rfind("Timeout: Too large resource version: 999999, current: ", 0), 0u);
+}
+
 }  // namespace
 }  // namespace nanoplane::kube::testing

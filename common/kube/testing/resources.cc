@@ -1,6 +1,8 @@
 #include "common/strings.h"
 #include "common/kube/testing/resources.h"
 
+#include <tuple>
+
 #include "absl/strings/str_cat.h"
 
 namespace nanoplane::kube::testing {
@@ -52,7 +54,11 @@ std::vector<ResourceInfo> Builtins() {
   all.push_back(Builtin("", "v1", "configmaps", "", "ConfigMap", true, {"cm"}));
   all.push_back(Builtin("", "v1", "serviceaccounts", "", "ServiceAccount", true, {"sa"}));
   all.push_back(Builtin("apps", "v1", "controllerrevisions", "", "ControllerRevision", true));
-  all.push_back(Builtin("coordination.k8s.io", "v1", "leases", "", "Lease", true));
+  // Per-kind update rules, from each kind's strategy in pkg/registry.
+  ResourceInfo leases = Builtin("coordination.k8s.io", "v1", "leases", "", "Lease", true);
+  leases.unconditional_update = false;
+  leases.create_on_update = true;
+  all.push_back(leases);
   ResourceInfo v1events = Builtin("events.k8s.io", "v1", "events", "", "Event", true, {"ev"});
   v1events.storage = "/events";
   v1events.create_on_update = true;
@@ -61,12 +67,16 @@ std::vector<ResourceInfo> Builtins() {
   ResourceInfo crds = Builtin("apiextensions.k8s.io", "v1", "customresourcedefinitions", "",
                               "CustomResourceDefinition", false, {"crd", "crds"});
   crds.has_generation = true;
+  crds.unconditional_update = false;
   all.push_back(crds);
   const std::string rbac = "rbac.authorization.k8s.io";
-  all.push_back(Builtin(rbac, "v1", "roles", "", "Role", true));
-  all.push_back(Builtin(rbac, "v1", "rolebindings", "", "RoleBinding", true));
-  all.push_back(Builtin(rbac, "v1", "clusterroles", "", "ClusterRole", false));
-  all.push_back(Builtin(rbac, "v1", "clusterrolebindings", "", "ClusterRoleBinding", false));
+  for (auto [plural, kind, namespaced] :
+       {std::tuple{"roles", "Role", true}, {"rolebindings", "RoleBinding", true},
+        {"clusterroles", "ClusterRole", false}, {"clusterrolebindings", "ClusterRoleBinding", false}}) {
+    ResourceInfo r = Builtin(rbac, "v1", plural, "", kind, namespaced);
+    r.create_on_update = true;
+    all.push_back(r);
+  }
   for (const char* review : {"selfsubjectaccessreviews", "subjectaccessreviews"}) {
     ResourceInfo r = Builtin("authorization.k8s.io", "v1", review, "",
                              review[0] == 's' && review[1] == 'e' ? "SelfSubjectAccessReview"

@@ -75,6 +75,17 @@ absl::StatusOr<Json> RestVerbs::ParseBody(const VerbRequest& request) const {
                                    request.resource.kind, " (", request.resource.ApiVersion(),
                                    "): invalid JSON"));
   }
+  const ResourceInfo& r = request.resource;
+  std::string api_version = body.value("apiVersion", "");
+  if (r.custom && body.value("kind", "").empty()) {
+    // The unstructured decoder insists; typed built-ins default kind and apiVersion.
+    return BadRequest(StrCat("Object 'Kind' is missing in '", request.body, "'"));
+  }
+  if (!api_version.empty() && request.subresource != "scale" && api_version != r.ApiVersion() &&
+      !(r.custom && api_version.rfind(r.group + "/", 0) == 0)) {
+    return BadRequest(StrCat("the API version in the data (", api_version,
+                             ") does not match the expected API version (", r.ApiVersion(), ")"));
+  }
   if (!body.contains("metadata") || !body["metadata"].is_object()) {
     body["metadata"] = Json::object();
   }

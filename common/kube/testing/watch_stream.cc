@@ -6,6 +6,8 @@
 // starts/stops matching; bookmarks carry only metadata.resourceVersion.
 
 #include "absl/time/clock.h"
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
@@ -108,6 +110,8 @@ void FakeApiServer::ServeWatch(const HttpRequest& request, const VerbRequest& ve
         }
       }
     } else {
+      // A version from the future: the cacher delivers what comes after it.
+      cursor = std::max(cursor, rv);
       auto changes = store_.ChangesSinceLocked(p.resource.storage, rv);
       if (!changes.ok()) {
         too_old = Expired(StrCat("too old resource version: ", rv, " (",
@@ -173,7 +177,7 @@ void FakeApiServer::ServeWatch(const HttpRequest& request, const VerbRequest& ve
         pending.emplace_back(type, c.object);
       }
     }
-    cursor = store_.RevisionLocked();
+    cursor = std::max(cursor, store_.RevisionLocked());
   }
   --open_watches_;
 }
