@@ -1,4 +1,3 @@
-#include "common/strings.h"
 #include "common/kube/testing/object_meta.h"
 
 #include <random>
@@ -7,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/strings.h"
 
 namespace nanoplane::kube::testing {
 namespace {
@@ -55,7 +55,8 @@ std::string GenerateName(const std::string& prefix) {
 }
 
 std::vector<FieldCause> ValidateName(const ResourceInfo& resource, const Json& object) {
-  static const std::regex kSubdomain("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+  static const std::regex kSubdomain(
+      "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
   static const std::regex kLabel("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
   std::string name = Str(Meta(object), "name");
   if (name.empty()) {
@@ -103,7 +104,8 @@ std::vector<FieldCause> ValidateMetaUpdate(const Json& old, const Json& object) 
   const Json& old_meta = Meta(old);
   const Json& meta = Meta(object);
   if (Str(meta, "namespace") != Str(old_meta, "namespace")) {
-    causes.push_back(InvalidValue("metadata.namespace", Str(meta, "namespace"), "field is immutable"));
+    causes.push_back(
+        InvalidValue("metadata.namespace", Str(meta, "namespace"), "field is immutable"));
   }
   if (Str(meta, "uid") != Str(old_meta, "uid")) {
     causes.push_back(InvalidValue("metadata.uid", Str(meta, "uid"), "field is immutable"));
@@ -120,8 +122,8 @@ std::vector<FieldCause> ValidateMetaUpdate(const Json& old, const Json& object) 
       causes.push_back(ForbiddenField(
           "metadata.finalizers",
           StrCat("no new finalizers can be added if the object is being deleted, found new "
-                       "finalizers []string{",
-                       StrJoin(added, ", "), "}")));
+                 "finalizers []string{",
+                 StrJoin(added, ", "), "}")));
     }
   }
   return causes;
@@ -137,7 +139,11 @@ bool SpecChanged(const Json& old, const Json& object, bool ignore_status) {
     j.erase("apiVersion");
     return j;
   };
-  return strip(old) != strip(object);
+  return !SameObject(strip(old), strip(object));
+}
+
+bool SameObject(const Json& a, const Json& b) {
+  return nlohmann::json::parse(a.dump()) == nlohmann::json::parse(b.dump());
 }
 
 StringMap LabelsOf(const Json& object) {
@@ -162,8 +168,8 @@ StringMap SelectableFields(const ResourceInfo& resource, const Json& object) {
   if (resource.resource == "events") {
     // Stored as core/v1 events, whatever form was asked for.
     const Json& involved = object.value("involvedObject", Json::object());
-    for (const char* f : {"kind", "namespace", "name", "uid", "apiVersion", "resourceVersion",
-                          "fieldPath"}) {
+    for (const char* f :
+         {"kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"}) {
       fields[StrCat("involvedObject.", f)] = Str(involved, f);
     }
     fields["reason"] = Str(object, "reason");

@@ -37,6 +37,10 @@ std::vector<FieldCause> ValidateMetaUpdate(const Json& old, const Json& object);
 // subresource) differs: what bumps a CR's generation.
 bool SpecChanged(const Json& old, const Json& object, bool ignore_status);
 
+// Equal as the API server compares objects: it stores them as Go maps, which
+// JSON writes with sorted keys, so the order of an object's keys never counts.
+bool SameObject(const Json& a, const Json& b);
+
 StringMap LabelsOf(const Json& object);
 // The values a fieldSelector on `resource` can name.
 StringMap SelectableFields(const ResourceInfo& resource, const Json& object);

@@ -326,7 +326,7 @@ absl::StatusOr<VerbResponse> RestVerbs::Write(const VerbRequest& request, const 
     Json served = FromStorage(r, stored);
     return VerbResponse{200, request.subresource == "scale" ? ScaleOf(r, served) : served};
   };
-  if (object == *current) {
+  if (SameObject(object, *current)) {
     return respond(*current);  // etcd3's GuaranteedUpdate writes nothing for a no-op
   }
   if (request.DryRun()) {
