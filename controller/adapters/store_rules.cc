@@ -126,6 +126,9 @@ absl::StatusOr<WriteResult> ApplyDelete(const Unikernel& stored,
   } else if (stored.metadata().deletion_timestamp().empty()) {
     result.outcome = WriteOutcome::kModified;
     result.object.mutable_metadata()->set_deletion_timestamp(FormatMetaTime(now));
+    // As the API server's markAsDeleting does: the deletion is a change of
+    // the desired state.
+    result.object.mutable_metadata()->set_generation(stored.metadata().generation() + 1);
   }
   return result;
 }

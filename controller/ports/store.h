@@ -17,7 +17,8 @@
 // - A write whose Preconditions (or whose object's metadata.resourceVersion /
 //   uid) do not match the stored object fails with Aborted "conflict" and
 //   changes nothing. Empty preconditions match anything.
-// - metadata.generation is bumped only when the spec changes; status writes
+// - metadata.generation is bumped only when the spec changes, or once when a
+//   Delete marks the object deleting (as Kubernetes does); status writes
 //   never bump it. Update never writes status; UpdateStatus never writes spec
 //   or metadata. A write that changes nothing is a no-op: same resourceVersion,
 //   no watch event.
