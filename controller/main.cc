@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include "CLI/CLI.hpp"
 #include "common/files.h"
@@ -16,6 +17,8 @@ int main(int argc, char** argv) {
   int grace_seconds = 40, eviction_seconds = 300;
   int gc_interval_seconds = 600, gc_min_age_seconds = 3600;
   int manifests_resync_seconds = 30;
+  std::string store = "sqlite", kube_namespace;
+  std::optional<bool> leader_elect;
   const char* home = std::getenv("HOME");
   options.data_dir = std::string(home ? home : "/var/lib") + "/.local/share/nanoplane/controller";
 
@@ -54,6 +57,29 @@ int main(int argc, char** argv) {
                  "Seconds between full re-reads of --manifests (changes are seen at once)")
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
+  app.add_option("--store", store,
+                 "sqlite (embedded, in --data-dir) or kubernetes (the API server of the "
+                 "kubeconfig, or of the pod's service account)")
+      ->check(CLI::IsMember({"sqlite", "kubernetes"}))
+      ->capture_default_str();
+  app.add_option("--kubeconfig", options.kubernetes.config.kubeconfig,
+                 "With --store kubernetes: this kubeconfig (else $KUBECONFIG, ~/.kube/config)");
+  app.add_option("--context", options.kubernetes.config.context,
+                 "With --store kubernetes: this kubeconfig context");
+  app.add_option("--namespace", kube_namespace,
+                 "With --store kubernetes: only this namespace's Unikernels (default: all)");
+  app.add_option("--lease-namespace", options.kubernetes.lease_namespace,
+                 "With --store kubernetes: where the leader-election Lease is")
+      ->capture_default_str();
+  app.add_option("--kube-api-qps", options.kubernetes.qps,
+                 "Requests per second to the API server (client-side limit)")
+      ->capture_default_str();
+  app.add_option("--kube-api-burst", options.kubernetes.burst, "...with bursts of this many")
+      ->capture_default_str();
+  app.add_option("--leader-elect", leader_elect,
+                 "Act only while holding the lease (default: true with --store kubernetes)");
+  app.add_option("--leader-election-id", options.election.identity,
+                 "This candidate's name in the lease (default: host-pid, or $POD_NAME)");
   app.add_option("--log-level", log_level, "debug, info, warn or error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -74,6 +100,23 @@ int main(int argc, char** argv) {
   options.artifact_gc = {.interval = absl::Seconds(gc_interval_seconds),
                          .min_age = absl::Seconds(gc_min_age_seconds)};
   options.manifests_resync = absl::Seconds(manifests_resync_seconds);
+  options.store = store == "kubernetes" ? nanoplane::controller::StoreKind::kKubernetes
+                                        : nanoplane::controller::StoreKind::kSqlite;
+  if (!kube_namespace.empty()) {
+    options.kubernetes.ns = kube_namespace;
+  }
+  options.leader_elect =
+      leader_elect.value_or(options.store == nanoplane::controller::StoreKind::kKubernetes);
+  if (const char* pod = std::getenv("POD_NAME");
+      pod != nullptr && options.election.identity.empty()) {
+    options.election.identity = pod;
+  }
+  // As client-go's controllers do when the lease is lost: stop at once; the
+  // supervisor starts a new candidate. VMs keep running on their hosts.
+  options.on_lost_leadership = [] {
+    std::cerr << "nanoplane-controller: lost the leader lease; exiting" << std::endl;
+    std::_Exit(3);
+  };
 
   // Block the stop signals before any thread starts, then wait for one.
   sigset_t signals;
@@ -87,9 +130,14 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << server.status().message() << "\n";
     return 1;
   }
-  std::cout << "nanoplane-controller: API " << (*server)->api_address() << ", agents "
-            << (*server)->agent_address() << ", metrics " << (*server)->metrics_address()
-            << std::endl;
+  if (options.leader_elect) {
+    std::cout << "nanoplane-controller: campaigning for the lease as " << options.election.identity
+              << "; metrics " << (*server)->metrics_address() << std::endl;
+  } else {
+    std::cout << "nanoplane-controller: API " << (*server)->api_address() << ", agents "
+              << (*server)->agent_address() << ", metrics " << (*server)->metrics_address()
+              << std::endl;
+  }
   int received = 0;
   sigwait(&signals, &received);
   server->reset();
