@@ -199,8 +199,7 @@ int ExitCodeOf(const VmInfo& vm) {
       std::fprintf(stderr, "nanoplane: the guest crashed\n");
       return 1;
     default:
-      std::fprintf(stderr, "nanoplane: the VM stopped (%s)\n",
-                   std::string(agent::ToString(vm.stop_reason)).c_str());
+      std::fprintf(stderr, "nanoplane: the VM stopped (%s)\n", StopReasonName(vm.stop_reason));
       return 1;
   }
 }
