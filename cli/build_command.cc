@@ -17,11 +17,9 @@ namespace {
 namespace fs = std::filesystem;
 
 struct BuildFlags {
-  std::string program;
+  ImageContentFlags image;
   std::string manifest_file;
-  std::vector<std::string> args, env, files, dirs, packages, klibs;
   std::string output;
-  std::string nanos_version = "0.1.54";
   bool print_manifest = false;
   bool ssl_certs = false;
   ImageToolOptions tools;
@@ -32,44 +30,13 @@ int Fail(const absl::Status& status) {
   return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
 }
 
-absl::StatusOr<image::BuildRequest> RequestFromFlags(const BuildFlags& flags,
-                                                     const std::string& package_cache) {
-  image::BuildRequest request;
-  fs::path program(flags.program);
-  // An absolute program keeps its path in the image; ./hello becomes /hello.
-  request.program = program.is_absolute() ? program.string() : "/" + program.filename().string();
-  // An absolute program may come from a package; else it is read from the host.
-  request.program_source = program.is_absolute() && !flags.packages.empty() ? "" : program.string();
-  request.args = flags.args;
-  for (const std::string& pair : flags.env) {
-    size_t eq = pair.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return absl::InvalidArgumentError(StrCat("-e \"", pair, "\": expected NAME=VALUE"));
-    }
-    request.env.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
-  }
-  for (const std::string& spec : flags.files) {
-    size_t colon = spec.find(':');
-    std::string source = spec.substr(0, colon);
-    std::string dest = colon == std::string::npos ? "" : spec.substr(colon + 1);
-    if (dest.empty()) {
-      dest = fs::path(source).is_absolute() ? source : "/" + fs::path(source).filename().string();
-    }
-    request.files.push_back({dest, source, ""});
-  }
-  for (const std::string& dir : flags.dirs) {
-    if (fs::path(dir).is_absolute()) {
-      request.dirs.push_back(dir);
-    } else {
-      request.map_dirs.push_back({dir, "/" + fs::path(dir).lexically_normal().string()});
-    }
-  }
-  for (const std::string& package : flags.packages) {
+absl::StatusOr<image::BuildRequest> RequestFromBuildFlags(const BuildFlags& flags,
+                                                          const std::string& package_cache) {
+  NP_ASSIGN_OR_RETURN(image::BuildRequest request, RequestFromFlags(flags.image));
+  for (const std::string& package : flags.image.packages) {
     NP_ASSIGN_OR_RETURN(std::string dir, image::PackageDir(package, package_cache));
     request.packages.push_back(dir);
   }
-  request.nanos_version = flags.nanos_version;
-  request.klibs = flags.klibs;
   request.ssl_certs = flags.ssl_certs;
   return request;
 }
@@ -98,7 +65,7 @@ absl::StatusOr<image::BuildRequest> RequestFromManifest(const BuildFlags& flags,
 int RunBuild(const BuildFlags& flags) {
   auto start = std::chrono::steady_clock::now();
   std::string cache = CacheDir(flags.tools);
-  auto request = flags.manifest_file.empty() ? RequestFromFlags(flags, cache + "/packages")
+  auto request = flags.manifest_file.empty() ? RequestFromBuildFlags(flags, cache + "/packages")
                                              : RequestFromManifest(flags, cache + "/packages");
   if (!request.ok()) {
     return Fail(request.status());
@@ -142,24 +109,17 @@ void RegisterBuildCommand(CLI::App& app) {
   auto flags = std::make_shared<BuildFlags>();
   auto* build =
       app.add_subcommand("build", "Make a bootable Nanos image of a program, like ops build");
-  build->add_option("program", flags->program,
+  build->add_option("program", flags->image.program,
                     "The program (an ELF); absolute paths keep their path in the image");
   build->add_option("-f", flags->manifest_file, "Build the image of a Unikernel manifest instead");
-  build->add_option("-a,--arg", flags->args, "An argument after argv0 (repeat)");
-  build->add_option("-e,--env", flags->env, "NAME=VALUE in the environment (repeat)");
-  build->add_option("--file", flags->files, "SRC[:DST]: a host file placed at DST (repeat)");
-  build->add_option("-d,--dir", flags->dirs, "A host directory copied into the image (repeat)");
-  build->add_option("--pkg", flags->packages, "An ops package: a directory or tarball (repeat)");
-  build->add_option("--klib", flags->klibs, "A Nanos klib to load (repeat)");
-  build->add_option("--nanos-version", flags->nanos_version, "Nanos release version")
-      ->capture_default_str();
+  AddImageContentFlags(*build, flags->image);
   build->add_option("-o,--output", flags->output, "Also copy the image here");
   build->add_flag("--print-manifest", flags->print_manifest,
                   "Print the manifest instead of building");
   build->add_flag("--ssl-certs", flags->ssl_certs, "Add the host's CA certificates");
   AddImageToolFlags(*build, flags->tools);
   build->callback([flags] {
-    if (flags->program.empty() == flags->manifest_file.empty()) {
+    if (flags->image.program.empty() == flags->manifest_file.empty()) {
       throw CLI::ValidationError("build", "give a PROGRAM or -f MANIFEST (one of them)");
     }
     int code = RunBuild(*flags);

@@ -19,6 +19,51 @@ namespace fs = std::filesystem;
 
 }  // namespace
 
+void AddImageContentFlags(CLI::App& command, ImageContentFlags& flags) {
+  command.add_option("-a,--arg", flags.args, "An argument after argv0 (repeat)");
+  command.add_option("-e,--env", flags.env, "NAME=VALUE in the environment (repeat)");
+  command.add_option("--file", flags.files, "SRC[:DST]: a host file placed at DST (repeat)");
+  command.add_option("-d,--dir", flags.dirs, "A host directory copied into the image (repeat)");
+  command.add_option("--pkg", flags.packages, "An ops package: a directory or tarball (repeat)");
+  command.add_option("--klib", flags.klibs, "A Nanos klib to load (repeat)");
+  command.add_option("--nanos-version", flags.nanos_version, "Nanos release version")
+      ->capture_default_str();
+}
+
+absl::StatusOr<image::BuildRequest> RequestFromFlags(const ImageContentFlags& flags) {
+  image::BuildRequest request;
+  fs::path program(flags.program);
+  request.program = program.is_absolute() ? program.string() : "/" + program.filename().string();
+  request.program_source = program.is_absolute() && !flags.packages.empty() ? "" : program.string();
+  request.args = flags.args;
+  for (const std::string& pair : flags.env) {
+    size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return absl::InvalidArgumentError(StrCat("-e \"", pair, "\": expected NAME=VALUE"));
+    }
+    request.env.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
+  }
+  for (const std::string& spec : flags.files) {
+    size_t colon = spec.find(':');
+    std::string source = spec.substr(0, colon);
+    std::string dest = colon == std::string::npos ? "" : spec.substr(colon + 1);
+    if (dest.empty()) {
+      dest = fs::path(source).is_absolute() ? source : "/" + fs::path(source).filename().string();
+    }
+    request.files.push_back({dest, source, ""});
+  }
+  for (const std::string& dir : flags.dirs) {
+    if (fs::path(dir).is_absolute()) {
+      request.dirs.push_back(dir);
+    } else {
+      request.map_dirs.push_back({dir, "/" + fs::path(dir).lexically_normal().string()});
+    }
+  }
+  request.nanos_version = flags.nanos_version;
+  request.klibs = flags.klibs;
+  return request;
+}
+
 void AddImageToolFlags(CLI::App& command, ImageToolOptions& options) {
   command.add_option("--nanos-dir", options.nanos_dir,
                      "Nanos release directory (kernel.img, boot.img, klibs/), or one of "

@@ -1,7 +1,8 @@
 #pragma once
 
-// What the image commands share: where releases, images and packages live on
-// this machine, and how a manifest's sources are found from the CLI.
+// What the image commands share: the flags that say what goes into an image,
+// where releases, images and packages live on this machine, and how a
+// manifest's sources are found from the CLI.
 
 #include <memory>
 #include <string>
@@ -11,8 +12,30 @@
 #include "agent/image/builder/spec_request.h"
 #include "agent/image/cache/image_cache.h"
 #include "agent/image/release/release_store.h"
+#include "common/defaults.h"
 
 namespace nanoplane::cli {
+
+// What goes into an image, as `nanoplane build` and `nanoplane run` take it
+// from their flags (ops's: -a, -e, --file, -d, --pkg, --klib). `program` is
+// each command's positional argument.
+struct ImageContentFlags {
+  std::string program;
+  std::vector<std::string> args, env, files, dirs, packages, klibs;
+  std::string nanos_version = DefaultNanosVersion();
+};
+
+// Adds -a/--arg, -e/--env, --file, -d/--dir, --pkg, --klib and --nanos-version.
+void AddImageContentFlags(CLI::App& command, ImageContentFlags& flags);
+
+// The request the flags describe, host paths as given: an absolute program
+// keeps its path in the image (./hello becomes /hello) and is read from the
+// host unless packages are given (one may hold it); --file SRC without :DST
+// lands at SRC if absolute, else under / by its name; an absolute -d DIR is
+// copied to the same path, a relative one mapped to /DIR. Packages are the
+// caller's to open (`packages` stays empty), and so is ssl_certs.
+// InvalidArgument for an -e that is not NAME=VALUE.
+[[nodiscard]] absl::StatusOr<image::BuildRequest> RequestFromFlags(const ImageContentFlags& flags);
 
 struct ImageToolOptions {
   std::string nanos_dir;                  // --nanos-dir, else NANOS_RELEASE_DIR

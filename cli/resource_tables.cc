@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/instance_state_proto.h"
 #include "common/strings.h"
 
 namespace nanoplane::cli {
@@ -24,29 +25,6 @@ std::string Ports(const pb::InstanceStatus& instance) {
 }
 
 }  // namespace
-
-std::string PhaseName(pb::InstancePhase phase) {
-  switch (phase) {
-    case pb::PENDING:
-      return "Pending";
-    case pb::BUILDING:
-      return "Building";
-    case pb::STARTING:
-      return "Starting";
-    case pb::RUNNING:
-      return "Running";
-    case pb::SUCCEEDED:
-      return "Succeeded";
-    case pb::FAILED:
-      return "Failed";
-    case pb::BACK_OFF:
-      return "BackOff";
-    case pb::TERMINATING:
-      return "Terminating";
-    default:
-      return "Unknown";
-  }
-}
 
 std::string FormatLabels(const google::protobuf::Map<std::string, std::string>& labels) {
   std::map<std::string, std::string> sorted(labels.begin(), labels.end());
@@ -109,7 +87,7 @@ std::vector<Row> InstanceTable(const std::vector<InstanceRow>& instances, bool w
                instance.unikernel,
                OrNone(s.host()),
                StrCat(s.revision()),
-               PhaseName(s.phase()),
+               PhaseName(PhaseFromProto(s.phase()).value_or(InstancePhase::kUnknown)),
                s.ready() ? "true" : "false",
                StrCat(s.restarts()),
                OrNone(s.address()),

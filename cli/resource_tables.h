@@ -36,9 +36,6 @@ std::vector<Row> HostTable(const std::vector<api::v1::Host>& hosts, bool wide, a
 // LAST SEEN TYPE REASON OBJECT MESSAGE
 std::vector<Row> EventTable(const std::vector<api::v1::Event>& events, absl::Time now);
 
-// "Running", "BackOff", ...
-std::string PhaseName(v1alpha1::InstancePhase phase);
-
 // "a=b,c=d" or "<none>".
 std::string FormatLabels(const google::protobuf::Map<std::string, std::string>& labels);
 

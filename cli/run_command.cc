@@ -26,9 +26,8 @@ using agent::VmInfo;
 using agent::VmState;
 
 struct RunFlags {
-  std::string program;
-  std::vector<std::string> args, env, files, dirs, packages, klibs, ports;
-  std::string nanos_version = "0.1.54";
+  ImageContentFlags image;
+  std::vector<std::string> ports;
   std::string memory = "256Mi";
   int cpus = 1;
   std::string accel = "auto";
@@ -51,50 +50,39 @@ std::string Absolute(const std::string& path) { return fs::absolute(path).lexica
 
 // The image spec the flags describe, as `nanoplane build` reads them; local
 // paths become absolute sources.
-absl::Status FillImage(const RunFlags& flags, v1alpha1::ImageSpec& image) {
-  fs::path program(flags.program);
-  image.set_program(program.is_absolute() ? program.string() : "/" + program.filename().string());
-  if (!program.is_absolute() || flags.packages.empty()) {
-    image.mutable_source()->set_path(Absolute(flags.program));
+absl::Status FillImage(const ImageContentFlags& flags, v1alpha1::ImageSpec& spec) {
+  NP_ASSIGN_OR_RETURN(image::BuildRequest request, RequestFromFlags(flags));
+  spec.set_program(request.program);
+  if (!request.program_source.empty()) {
+    spec.mutable_source()->set_path(Absolute(request.program_source));
   }
-  for (const std::string& arg : flags.args) {
-    image.add_args(arg);
+  for (const std::string& arg : request.args) {
+    spec.add_args(arg);
   }
-  for (const std::string& pair : flags.env) {
-    size_t eq = pair.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return absl::InvalidArgumentError(StrCat("-e \"", pair, "\": expected NAME=VALUE"));
-    }
-    v1alpha1::EnvVar* env = image.add_env();
-    env->set_name(pair.substr(0, eq));
-    env->set_value(pair.substr(eq + 1));
+  for (const auto& [name, value] : request.env) {
+    v1alpha1::EnvVar* env = spec.add_env();
+    env->set_name(name);
+    env->set_value(value);
   }
-  for (const std::string& spec : flags.files) {
-    size_t colon = spec.find(':');
-    std::string source = spec.substr(0, colon);
-    std::string dest = colon == std::string::npos ? "" : spec.substr(colon + 1);
-    if (dest.empty()) {
-      dest = fs::path(source).is_absolute() ? source : "/" + fs::path(source).filename().string();
-    }
-    v1alpha1::FileSpec* file = image.add_files();
-    file->set_path(dest);
-    file->mutable_source()->set_path(Absolute(source));
+  for (const image::FileInput& input : request.files) {
+    v1alpha1::FileSpec* file = spec.add_files();
+    file->set_path(input.image_path);
+    file->mutable_source()->set_path(Absolute(input.host_path));
   }
-  for (const std::string& dir : flags.dirs) {
-    if (fs::path(dir).is_absolute()) {
-      image.add_dirs(dir);
-    } else {
-      v1alpha1::MapDir* map = image.add_map_dirs();
-      map->set_source(Absolute(dir));
-      map->set_path("/" + fs::path(dir).lexically_normal().string());
-    }
+  for (const std::string& dir : request.dirs) {
+    spec.add_dirs(dir);
+  }
+  for (const image::MapDirInput& input : request.map_dirs) {
+    v1alpha1::MapDir* map = spec.add_map_dirs();
+    map->set_source(Absolute(input.host_path));
+    map->set_path(input.image_path);
   }
   for (const std::string& package : flags.packages) {
-    image.add_packages()->mutable_source()->set_path(Absolute(package));
+    spec.add_packages()->mutable_source()->set_path(Absolute(package));
   }
-  image.mutable_nanos()->set_version(flags.nanos_version);
-  for (const std::string& klib : flags.klibs) {
-    image.mutable_nanos()->add_klibs(klib);
+  spec.mutable_nanos()->set_version(request.nanos_version);
+  for (const std::string& klib : request.klibs) {
+    spec.mutable_nanos()->add_klibs(klib);
   }
   return absl::OkStatus();
 }
@@ -118,15 +106,15 @@ std::string InstanceName(const std::string& program) {
 
 absl::StatusOr<agent::v1::InstanceAssignment> MakeInstance(const RunFlags& flags) {
   agent::v1::InstanceAssignment instance;
-  const std::string name = InstanceName(flags.program);
+  const std::string name = InstanceName(flags.image.program);
   agent::v1::InstanceIdentity* id = instance.mutable_identity();
   id->set_name(name);
   id->set_namespace_("run");
-  id->set_unikernel(fs::path(flags.program).filename().string());
+  id->set_unikernel(fs::path(flags.image.program).filename().string());
   id->set_uid(name);
   id->set_revision(1);
   v1alpha1::UnikernelTemplate* t = instance.mutable_template_();
-  NP_RETURN_IF_ERROR(FillImage(flags, *t->mutable_image()));
+  NP_RETURN_IF_ERROR(FillImage(flags.image, *t->mutable_image()));
   NP_ASSIGN_OR_RETURN(int64_t memory, ParseQuantity(flags.memory));
   t->mutable_resources()->set_memory(memory);
   t->mutable_resources()->set_cpus(flags.cpus);
@@ -199,8 +187,7 @@ int ExitCodeOf(const VmInfo& vm) {
       std::fprintf(stderr, "nanoplane: the guest crashed\n");
       return 1;
     default:
-      std::fprintf(stderr, "nanoplane: the VM stopped (%s)\n",
-                   std::string(agent::ToString(vm.stop_reason)).c_str());
+      std::fprintf(stderr, "nanoplane: the VM stopped (%s)\n", StopReasonName(vm.stop_reason));
       return 1;
   }
 }
@@ -299,15 +286,8 @@ void RegisterRunCommand(CLI::App& app) {
   auto flags = std::make_shared<RunFlags>();
   auto* run = app.add_subcommand(
       "run", "Build a program's image and boot it in the foreground, like ops run");
-  run->add_option("program", flags->program, "The program (an ELF)")->required();
-  run->add_option("-a,--arg", flags->args, "An argument after argv0 (repeat)");
-  run->add_option("-e,--env", flags->env, "NAME=VALUE in the environment (repeat)");
-  run->add_option("--file", flags->files, "SRC[:DST]: a host file placed at DST (repeat)");
-  run->add_option("-d,--dir", flags->dirs, "A host directory copied into the image (repeat)");
-  run->add_option("--pkg", flags->packages, "An ops package: a directory or tarball (repeat)");
-  run->add_option("--klib", flags->klibs, "A Nanos klib to load (repeat)");
-  run->add_option("--nanos-version", flags->nanos_version, "Nanos release version")
-      ->capture_default_str();
+  run->add_option("program", flags->image.program, "The program (an ELF)")->required();
+  AddImageContentFlags(*run, flags->image);
   run->add_option("-p,--port", flags->ports, "PORT or HOSTPORT:PORT to forward (repeat)");
   run->add_option("--memory", flags->memory, "Guest memory")->capture_default_str();
   run->add_option("--cpus", flags->cpus, "Virtual CPUs")->capture_default_str();

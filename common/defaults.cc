@@ -61,4 +61,10 @@ void DefaultUnikernel(v1alpha1::Unikernel& unikernel) {
   }
 }
 
+std::string DefaultNanosVersion() {
+  v1alpha1::NanosSpec nanos;
+  ApplySchemaDefaults(nanos);
+  return nanos.version();
+}
+
 }  // namespace nanoplane

@@ -4,6 +4,8 @@
 // schema's default_value options (the same ones the CRD carries); the few rules
 // that depend on other fields are written out in DefaultUnikernel.
 
+#include <string>
+
 #include "google/protobuf/message.h"
 #include "nanoplane/v1alpha1/unikernel.pb.h"
 
@@ -15,5 +17,9 @@ void ApplySchemaDefaults(google::protobuf::Message& message);
 
 // The schema's defaults plus: RollingUpdate gets rollingUpdate {25%, 25%}.
 void DefaultUnikernel(v1alpha1::Unikernel& unikernel);
+
+// The Nanos release an image boots when it names none: the schema's default
+// for spec.template.image.nanos.version, also the CLI's --nanos-version.
+std::string DefaultNanosVersion();
 
 }  // namespace nanoplane

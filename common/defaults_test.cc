@@ -37,6 +37,7 @@ TEST(DefaultsTest, FillsTheDefaultsOfTheDesign) {
   EXPECT_EQ(spec.template_().resources().cpus(), 1);
   EXPECT_EQ(spec.template_().restart_policy(), v1alpha1::ALWAYS);
   EXPECT_EQ(spec.template_().image().nanos().version(), "0.1.54");
+  EXPECT_EQ(DefaultNanosVersion(), "0.1.54");
 }
 
 TEST(DefaultsTest, KeepsWhatTheUserSetIncludingZeroes) {

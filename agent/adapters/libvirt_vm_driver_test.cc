@@ -40,8 +40,8 @@ constexpr absl::Duration kBootTimeout = absl::Seconds(60);
 }  // namespace
 
 void PrintTo(const VmEvent& event, std::ostream* os) {
-  *os << "{" << event.name << " " << ToString(event.type) << " " << ToString(event.stop_reason)
-      << " exit=" << event.exit_code.value_or(-1) << "}";
+  *os << "{" << event.name << " " << ToString(event.type) << " "
+      << StopReasonName(event.stop_reason) << " exit=" << event.exit_code.value_or(-1) << "}";
 }
 
 namespace {

@@ -31,22 +31,18 @@ namespace nanoplane::agent::app {
 namespace {
 
 using ::nanoplane::test_support::HttpGet;
+using ::nanoplane::test_support::WaitFor;
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
+// As long as a guest may take to boot.
 constexpr absl::Duration kTimeout = absl::Seconds(90);
 
 bool LibvirtAnswers() {
   absl::StatusOr<CommandResult> result =
       RunCommand({"virsh", "-c", "qemu:///system", "version"}, absl::Seconds(20));
   return result.ok() && result->exit_code == 0;
-}
-
-// Polls until `done` holds, by default as long as a guest may take to boot.
-template <typename Pred>
-bool WaitFor(Pred done, absl::Duration timeout = kTimeout) {
-  return ::nanoplane::test_support::WaitFor(done, timeout);
 }
 
 class AgentLibvirtTest : public ::testing::Test {
@@ -137,10 +133,12 @@ class AgentLibvirtTest : public ::testing::Test {
   }
 
   bool WaitReady(const std::string& name) {
-    return WaitFor([&] {
-      v1::InstanceReport r = Report(name);
-      return r.phase() == v1alpha1::RUNNING && r.ready();
-    });
+    return WaitFor(
+        [&] {
+          v1::InstanceReport r = Report(name);
+          return r.phase() == v1alpha1::RUNNING && r.ready();
+        },
+        kTimeout);
   }
 
   std::string prefix_, state_dir_;
@@ -157,10 +155,12 @@ TEST_F(AgentLibvirtTest, ReachesReadyThroughHttpProbeAndIsAdoptedAfterTheAgentDi
   const std::string name = web.identity().name();
   const absl::Time start = absl::Now();
   ASSERT_TRUE(agent_->Apply(testing::MakeAssignment(1, {web})).ok());
-  ASSERT_TRUE(WaitFor([&] {
-    return HttpGet(Report(name).ports_size() > 0 ? Report(name).ports(0).host_port() : 1)
-               .find(nanoplane::agent::testing::kTestGuestBody) != std::string::npos;
-  }));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return HttpGet(Report(name).ports_size() > 0 ? Report(name).ports(0).host_port() : 1)
+                   .find(nanoplane::agent::testing::kTestGuestBody) != std::string::npos;
+      },
+      kTimeout));
   const absl::Duration to_http = absl::Now() - start;
   ASSERT_TRUE(WaitReady(name)) << Report(name).DebugString();
   const absl::Duration to_ready = absl::Now() - start;
@@ -199,7 +199,7 @@ TEST_F(AgentLibvirtTest, ReachesReadyThroughHttpProbeAndIsAdoptedAfterTheAgentDi
 
   // Unassigned: stopped and deleted, the log kept.
   ASSERT_TRUE(agent_->Apply(testing::MakeAssignment(2, {})).ok());
-  ASSERT_TRUE(WaitFor([&] { return absl::IsNotFound(driver_->Get(name).status()); }));
+  ASSERT_TRUE(WaitFor([&] { return absl::IsNotFound(driver_->Get(name).status()); }, kTimeout));
   EXPECT_TRUE(fs::exists(agent_->ConsoleLogPath(name)));
   EXPECT_TRUE(
       WaitFor([&] { return agent_->CurrentReport().instances_size() == 0; }, absl::Seconds(5)));
@@ -209,8 +209,9 @@ TEST_F(AgentLibvirtTest, CrashedGuestIsRestartedWithBackOff) {
   v1::InstanceAssignment crash = Guest("crash", "np.mode=crash");
   const std::string name = crash.identity().name();
   ASSERT_TRUE(agent_->Apply(testing::MakeAssignment(1, {crash})).ok());
-  ASSERT_TRUE(WaitFor([&] { return Report(name).restarts() >= 1; })) << Report(name).DebugString();
-  ASSERT_TRUE(WaitFor([&] { return Report(name).phase() == v1alpha1::BACK_OFF; }))
+  ASSERT_TRUE(WaitFor([&] { return Report(name).restarts() >= 1; }, kTimeout))
+      << Report(name).DebugString();
+  ASSERT_TRUE(WaitFor([&] { return Report(name).phase() == v1alpha1::BACK_OFF; }, kTimeout))
       << Report(name).DebugString();
   EXPECT_THAT(Report(name).message(), HasSubstr("back-off"));
 }
@@ -221,10 +222,13 @@ TEST_F(AgentLibvirtTest, GuestExitCodeIsReported) {
   ASSERT_TRUE(agent_->Apply(testing::MakeAssignment(1, {exits})).ok());
   // QEMU's exit status reaches the driver a moment after libvirt reports the
   // stop; until then the run reads as a crash, which the next round corrects.
-  ASSERT_TRUE(WaitFor([&] {
-    v1::InstanceReport r = Report(name);
-    return r.phase() == v1alpha1::FAILED && r.has_exit_code();
-  })) << Report(name).DebugString();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        v1::InstanceReport r = Report(name);
+        return r.phase() == v1alpha1::FAILED && r.has_exit_code();
+      },
+      kTimeout))
+      << Report(name).DebugString();
   EXPECT_EQ(Report(name).exit_code(), 3);
 }
 

@@ -7,6 +7,7 @@
 
 #include "agent/app/agent_test_util.h"
 #include "agent/app/console_log.h"
+#include "common/testing/net_wait.h"
 #include "gtest/gtest.h"
 
 namespace nanoplane::agent::app::testing {
@@ -17,14 +18,7 @@ void Append(const std::string& path, const std::string& text) {
   out << text;
 }
 
-template <typename Pred>
-bool WaitFor(Pred done, absl::Duration timeout = absl::Seconds(5)) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!done() && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return done();
-}
+using ::nanoplane::test_support::WaitFor;
 
 bool Never() { return false; }
 

@@ -17,10 +17,10 @@ AgentMetrics::AgentMetrics(MetricsRegistry& registry)
 void AgentMetrics::SetInstances(const std::vector<core::InstanceReport>& reports) {
   std::map<MetricLabels, double> by_phase;
   for (int p = 0; p <= static_cast<int>(core::InstancePhase::kTerminating); ++p) {
-    by_phase[{{"phase", core::PhaseName(static_cast<core::InstancePhase>(p))}}] = 0;
+    by_phase[{{"phase", PhaseName(static_cast<core::InstancePhase>(p))}}] = 0;
   }
   for (const core::InstanceReport& report : reports) {
-    by_phase[{{"phase", core::PhaseName(report.phase)}}] += 1;
+    by_phase[{{"phase", PhaseName(report.phase)}}] += 1;
   }
   instances_.SetAll(by_phase);
 }

@@ -1,5 +1,7 @@
 #include "agent/app/convert.h"
 
+#include "common/instance_state_proto.h"
+
 namespace nanoplane::agent::app {
 namespace {
 
@@ -12,40 +14,6 @@ core::RestartPolicy ToCore(v1alpha1::RestartPolicy policy) {
     default:
       return core::RestartPolicy::kAlways;
   }
-}
-
-core::VmState ToCore(VmState state) {
-  switch (state) {
-    case VmState::kRunning:
-      return core::VmState::kRunning;
-    case VmState::kPaused:
-      return core::VmState::kPaused;
-    case VmState::kCrashed:
-      return core::VmState::kCrashed;
-    case VmState::kShutOff:
-      break;
-  }
-  return core::VmState::kShutOff;
-}
-
-core::StopReason ToCore(StopReason reason) {
-  switch (reason) {
-    case StopReason::kNone:
-      return core::StopReason::kNone;
-    case StopReason::kShutdown:
-      return core::StopReason::kShutdown;
-    case StopReason::kExited:
-      return core::StopReason::kExited;
-    case StopReason::kCrashed:
-      return core::StopReason::kCrashed;
-    case StopReason::kDestroyed:
-      return core::StopReason::kDestroyed;
-    case StopReason::kFailed:
-      return core::StopReason::kFailed;
-    case StopReason::kUnknown:
-      break;
-  }
-  return core::StopReason::kUnknown;
 }
 
 }  // namespace
@@ -128,35 +96,13 @@ core::DesiredInstance ToDesired(const v1::InstanceAssignment& instance,
 core::ObservedVm ToObserved(const VmInfo& vm) {
   core::ObservedVm out{.name = vm.identity.name,
                        .identity = ToCore(vm.identity),
-                       .state = ToCore(vm.state),
-                       .stop_reason = ToCore(vm.stop_reason),
+                       .state = vm.state,
+                       .stop_reason = vm.stop_reason,
                        .started_at = vm.started_at};
   if (vm.exit_code.has_value()) {
     out.exit_code = *vm.exit_code;
   }
   return out;
-}
-
-v1alpha1::InstancePhase ToProto(core::InstancePhase phase) {
-  switch (phase) {
-    case core::InstancePhase::kPending:
-      return v1alpha1::PENDING;
-    case core::InstancePhase::kBuilding:
-      return v1alpha1::BUILDING;
-    case core::InstancePhase::kStarting:
-      return v1alpha1::STARTING;
-    case core::InstancePhase::kRunning:
-      return v1alpha1::RUNNING;
-    case core::InstancePhase::kSucceeded:
-      return v1alpha1::SUCCEEDED;
-    case core::InstancePhase::kFailed:
-      return v1alpha1::FAILED;
-    case core::InstancePhase::kBackOff:
-      return v1alpha1::BACK_OFF;
-    case core::InstancePhase::kTerminating:
-      return v1alpha1::TERMINATING;
-  }
-  return v1alpha1::UNKNOWN_PHASE;
 }
 
 v1::Accelerator ToProto(Accelerator accelerator) {
@@ -170,7 +116,7 @@ std::string Rfc3339(absl::Time time) {
 v1::InstanceReport ToProto(const core::InstanceReport& report, const VmInfo* vm) {
   v1::InstanceReport out;
   *out.mutable_identity() = ToProto(report.identity);
-  out.set_phase(ToProto(report.phase));
+  out.set_phase(PhaseToProto(report.phase));
   out.set_ready(report.ready);
   out.set_restarts(report.restarts);
   if (report.exit_code.has_value()) {

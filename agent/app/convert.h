@@ -33,7 +33,6 @@ core::ObservedVm ToObserved(const VmInfo& vm);
 // when the instance has no VM).
 v1::InstanceReport ToProto(const core::InstanceReport& report, const VmInfo* vm);
 
-v1alpha1::InstancePhase ToProto(core::InstancePhase phase);
 v1::Accelerator ToProto(Accelerator accelerator);
 
 // RFC 3339 in UTC, e.g. 2026-11-26T17:05:00.123Z.

@@ -7,7 +7,8 @@
 //
 // These mirror, but do not include, the VM driver port's and the agent
 // protocol's types: the app converts at the edge, so the core stays free of
-// protobuf and of the port (STYLE.md §1).
+// protobuf and of the port (STYLE.md §1). The phase, VM state and stop reason
+// enums are common/'s, shared with the port and the controller.
 
 #include <cstdint>
 #include <map>
@@ -19,8 +20,13 @@
 
 #include "absl/time/time.h"
 #include "agent/core/probe.h"
+#include "common/instance_state.h"
 
 namespace nanoplane::agent::core {
+
+using ::nanoplane::InstancePhase;
+using ::nanoplane::StopReason;
+using ::nanoplane::VmState;
 
 // Who an instance is; the VM carries it in its metadata.
 struct InstanceIdentity {
@@ -53,19 +59,6 @@ struct Assignment {
   int64_t generation = 0;
   std::vector<DesiredInstance> instances;
   bool operator==(const Assignment&) const = default;
-};
-
-enum class VmState { kRunning, kPaused, kShutOff, kCrashed };
-
-// How a VM last stopped (the driver's StopReason).
-enum class StopReason {
-  kNone,       // never stopped: running, or defined and never started
-  kShutdown,   // the guest powered off
-  kExited,     // the guest exited with exit_code
-  kCrashed,    // the guest panicked or QEMU died
-  kDestroyed,  // stopped by force
-  kFailed,     // QEMU failed to start
-  kUnknown,
 };
 
 // A VM as the app listed it. `identity` is nullopt when the VM's metadata does
@@ -122,17 +115,6 @@ struct InstanceRuntime {
 
 using RuntimeStates = std::map<std::string, InstanceRuntime>;  // by instance name
 
-enum class InstancePhase {
-  kPending,  // assigned, waiting for something outside the agent's control
-  kBuilding,
-  kStarting,  // booting, or running before its readiness probe first passed
-  kRunning,
-  kSucceeded,
-  kFailed,
-  kBackOff,  // exited; restarts when its back-off ends
-  kTerminating,
-};
-
 // One instance as the agent reports it (the protocol's InstanceReport, less
 // what the app adds from the driver: address and ports).
 struct InstanceReport {
@@ -150,15 +132,11 @@ struct InstanceReport {
   bool operator==(const InstanceReport&) const = default;
 };
 
-const char* PhaseName(InstancePhase phase);
 const char* RestartPolicyName(RestartPolicy policy);
-const char* VmStateName(VmState state);
-const char* StopReasonName(StopReason reason);
 
 void PrintTo(const InstanceIdentity& identity, std::ostream* os);
 void PrintTo(const InstanceReport& report, std::ostream* os);
 void PrintTo(const InstanceRuntime& runtime, std::ostream* os);
 void PrintTo(const ObservedVm& vm, std::ostream* os);
-void PrintTo(InstancePhase phase, std::ostream* os);
 
 }  // namespace nanoplane::agent::core

@@ -37,6 +37,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/instance_state.h"
 
 namespace nanoplane::agent {
 
@@ -109,18 +110,9 @@ struct VmSpec {
   bool operator==(const VmSpec&) const = default;
 };
 
-enum class VmState { kRunning, kPaused, kShutOff, kCrashed };
-
-// How a VM last stopped.
-enum class StopReason {
-  kNone,       // never stopped (running, or defined and never started)
-  kShutdown,   // the guest powered off (also after an ACPI shutdown request)
-  kExited,     // the guest exited through isa-debug-exit; see exit_code
-  kCrashed,    // the guest panicked or QEMU died
-  kDestroyed,  // stopped by force (Destroy, or Stop after its timeout)
-  kFailed,     // QEMU failed to start
-  kUnknown,
-};
+// A VM's state and how it last stopped: common/'s, shared with the agent core.
+using ::nanoplane::StopReason;
+using ::nanoplane::VmState;
 
 struct PortBinding {
   PortForward forward;  // with host_port set
@@ -202,46 +194,10 @@ inline bool IsValidVmName(std::string_view name) {
 }
 
 std::string_view ToString(Accelerator accelerator);
-std::string_view ToString(VmState state);
-std::string_view ToString(StopReason reason);
 std::string_view ToString(VmEventType type);
 
 inline std::string_view ToString(Accelerator accelerator) {
   return accelerator == Accelerator::kKvm ? "kvm" : "tcg";
-}
-
-inline std::string_view ToString(VmState state) {
-  switch (state) {
-    case VmState::kRunning:
-      return "running";
-    case VmState::kPaused:
-      return "paused";
-    case VmState::kShutOff:
-      return "shut off";
-    case VmState::kCrashed:
-      return "crashed";
-  }
-  return "unknown";
-}
-
-inline std::string_view ToString(StopReason reason) {
-  switch (reason) {
-    case StopReason::kNone:
-      return "none";
-    case StopReason::kShutdown:
-      return "shutdown";
-    case StopReason::kExited:
-      return "exited";
-    case StopReason::kCrashed:
-      return "crashed";
-    case StopReason::kDestroyed:
-      return "destroyed";
-    case StopReason::kFailed:
-      return "failed";
-    case StopReason::kUnknown:
-      return "unknown";
-  }
-  return "unknown";
 }
 
 inline std::string_view ToString(VmEventType type) {

@@ -27,9 +27,11 @@ std::string HttpGet(int port, std::string_view path = "/",
                     absl::Duration timeout = absl::Seconds(2));
 
 // Calls `done` every `poll` until it returns true or `timeout` passes; the
-// last call's result.
+// last call's result. The one polling wait of the tests: give it the timeout
+// of what is awaited (a VM's boot wants more than the default).
 template <typename Pred>
-bool WaitFor(Pred done, absl::Duration timeout, absl::Duration poll = absl::Milliseconds(20)) {
+bool WaitFor(Pred done, absl::Duration timeout = absl::Seconds(10),
+             absl::Duration poll = absl::Milliseconds(20)) {
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
     if (done()) {

@@ -13,6 +13,7 @@
 
 #include "agent/adapters/grpc_controller_link.h"
 #include "common/sha256.h"
+#include "common/testing/net_wait.h"
 
 namespace nanoplane::controller {
 namespace {
@@ -20,16 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds limit = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) {
-      return true;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  return condition();
-}
+using ::nanoplane::test_support::WaitFor;
 
 // A one-blob artifact store, enough to serve FetchArtifact.
 class OneBlobStore : public ports::ArtifactStore {

@@ -205,7 +205,7 @@ void Controller::UpdateGauges() {
     ++counts[phase];
   });
   for (const auto& [phase, count] : counts) {
-    phases[{{"phase", core::PhaseName(phase)}}] = count;
+    phases[{{"phase", PhaseName(phase)}}] = count;
   }
   instances_.SetAll(phases);
   queue_depth_.Set(static_cast<double>(queue_.Len()));

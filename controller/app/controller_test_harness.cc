@@ -6,17 +6,6 @@
 
 namespace nanoplane::controller::app::testing {
 
-bool WaitFor(const std::function<bool()>& condition, absl::Duration limit) {
-  absl::Time deadline = absl::Now() + limit;
-  while (absl::Now() < deadline) {
-    if (condition()) {
-      return true;
-    }
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return condition();
-}
-
 v1alpha1::Unikernel MakeUnikernel(const std::string& name, int replicas, const std::string& arg) {
   v1alpha1::Unikernel object;
   object.set_api_version("nanoplane.dev/v1alpha1");

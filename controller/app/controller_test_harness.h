@@ -14,14 +14,14 @@
 
 #include "absl/time/time.h"
 #include "common/metrics.h"
+#include "common/testing/net_wait.h"
 #include "controller/app/controller.h"
 #include "controller/app/testing_fake_hub.h"
 #include "controller/testing/fake_store.h"
 
 namespace nanoplane::controller::app::testing {
 
-// Polls `condition` every 10 ms for up to `limit`.
-bool WaitFor(const std::function<bool()>& condition, absl::Duration limit = absl::Seconds(10));
+using ::nanoplane::test_support::WaitFor;
 
 v1alpha1::Unikernel MakeUnikernel(const std::string& name, int replicas,
                                   const std::string& arg = "v1");

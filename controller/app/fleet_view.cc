@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/instance_state_proto.h"
 #include "controller/core/convert.h"
 
 namespace nanoplane::controller::app {
@@ -274,10 +275,7 @@ const ParsedReport* FleetView::Parsed(const std::string& host, const std::string
 bool FleetView::Reported(std::string_view name) const { return base_->names->Contains(name); }
 
 core::InstancePhase PhaseFromReport(v1alpha1::InstancePhase phase) {
-  if (phase <= v1alpha1::INSTANCE_PHASE_UNSPECIFIED || phase > v1alpha1::UNKNOWN_PHASE) {
-    return core::InstancePhase::kPending;
-  }
-  return static_cast<core::InstancePhase>(static_cast<int>(phase) - 1);
+  return PhaseFromProto(phase).value_or(core::InstancePhase::kPending);
 }
 
 namespace {

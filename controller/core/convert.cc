@@ -4,6 +4,7 @@
 
 #include "common/codec.h"
 #include "common/defaults.h"
+#include "common/instance_state_proto.h"
 #include "common/sha256.h"
 #include "common/status.h"
 #include "common/strings.h"
@@ -15,9 +16,7 @@ namespace api = ::nanoplane::v1alpha1;
 
 constexpr char kTimeFormat[] = "%Y-%m-%d%ET%H:%M:%SZ";
 
-// The core's enums follow the API's order, one below (no UNSPECIFIED).
-static_assert(static_cast<int>(InstancePhase::kPending) + 1 == api::PENDING);
-static_assert(static_cast<int>(InstancePhase::kUnknown) + 1 == api::UNKNOWN_PHASE);
+// The core's condition statuses follow the API's order, one below (no UNSPECIFIED).
 static_assert(static_cast<int>(ConditionStatus::kTrue) + 1 == api::TRUE);
 static_assert(static_cast<int>(ConditionStatus::kUnknown) + 1 == api::UNKNOWN);
 
@@ -82,7 +81,7 @@ api::InstanceStatus InstanceToProto(const InstanceStatus& in) {
   out.set_name(in.name);
   out.set_host(in.host);
   out.set_revision(in.revision);
-  out.set_phase(static_cast<api::InstancePhase>(static_cast<int>(in.phase) + 1));
+  out.set_phase(PhaseToProto(in.phase));
   out.set_ready(in.ready);
   out.set_restarts(in.restarts);
   out.set_address(in.address);
@@ -108,7 +107,7 @@ absl::StatusOr<InstanceStatus> InstanceFromProto(const api::InstanceStatus& in) 
   InstanceStatus out{.name = in.name(),
                      .host = in.host(),
                      .revision = in.revision(),
-                     .phase = static_cast<InstancePhase>(std::max(0, in.phase() - 1)),
+                     .phase = PhaseFromProto(in.phase()).value_or(InstancePhase::kPending),
                      .ready = in.ready(),
                      .restarts = in.restarts(),
                      .address = in.address(),

@@ -2,30 +2,6 @@
 
 namespace nanoplane::controller::core {
 
-const char* PhaseName(InstancePhase phase) {
-  switch (phase) {
-    case InstancePhase::kPending:
-      return "Pending";
-    case InstancePhase::kBuilding:
-      return "Building";
-    case InstancePhase::kStarting:
-      return "Starting";
-    case InstancePhase::kRunning:
-      return "Running";
-    case InstancePhase::kSucceeded:
-      return "Succeeded";
-    case InstancePhase::kFailed:
-      return "Failed";
-    case InstancePhase::kBackOff:
-      return "BackOff";
-    case InstancePhase::kTerminating:
-      return "Terminating";
-    case InstancePhase::kUnknown:
-      return "Unknown";
-  }
-  return "?";
-}
-
 const char* ConditionStatusName(ConditionStatus status) {
   switch (status) {
     case ConditionStatus::kTrue:

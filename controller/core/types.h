@@ -13,8 +13,11 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "common/instance_state.h"
 
 namespace nanoplane::controller::core {
+
+using ::nanoplane::InstancePhase;  // common/'s, shared with the agent
 
 using Labels = std::map<std::string, std::string>;
 
@@ -60,18 +63,6 @@ struct Condition {
   std::string message;
   absl::Time last_transition_time;
   bool operator==(const Condition&) const = default;
-};
-
-enum class InstancePhase {
-  kPending,  // assigned, not reported yet
-  kBuilding,
-  kStarting,
-  kRunning,
-  kSucceeded,
-  kFailed,
-  kBackOff,  // crashed; the agent restarts it after a back-off
-  kTerminating,
-  kUnknown,  // its host is NotReady
 };
 
 struct PortStatus {
@@ -185,8 +176,7 @@ struct Revision {
   bool operator==(const Revision&) const = default;
 };
 
-// The API's spellings: "Running", "BackOff"; "True", "False", "Unknown".
-const char* PhaseName(InstancePhase phase);
+// The API's spellings: "True", "False", "Unknown".
 const char* ConditionStatusName(ConditionStatus status);
 
 // gtest printers, so failing comparisons show values rather than bytes.
