@@ -1,4 +1,7 @@
-# np_add_library(NAME SOURCES ... DEPS ...): a project library with the project's warnings.
+# np_add_library(NAME SOURCES ... DEPS ... PRIVATE_DEPS ...): a project library with the
+#   project's warnings. DEPS are the libraries its headers need (linked PUBLIC), PRIVATE_DEPS
+#   the ones only its sources need. Its own include path is the repository root; generated
+#   headers come only from the libraries it links (np_proto_messages, np_proto_grpc).
 # np_add_test(NAME SOURCES ... DEPS ... [LABELS ...]): a GoogleTest binary registered with ctest.
 
 set(NP_WARNINGS -Wall -Wextra -Werror -Werror=unused-result -Wno-missing-field-initializers)
@@ -6,7 +9,7 @@ set(NP_WARNINGS -Wall -Wextra -Werror -Werror=unused-result -Wno-missing-field-i
 function(np_add_library name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
   add_library(${name} STATIC ${ARG_SOURCES})
-  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
   target_compile_options(${name} PRIVATE ${NP_WARNINGS})
   target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
 endfunction()
