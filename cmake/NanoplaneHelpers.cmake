@@ -5,6 +5,13 @@
 # np_add_test(NAME SOURCES ... DEPS ... [LABELS ...]): a GoogleTest binary registered with ctest.
 
 set(NP_WARNINGS -Wall -Wextra -Werror -Werror=unused-result -Wno-missing-field-initializers)
+# GCC ignores the ABSL_GUARDED_BY family; clang checks them (scripts/check-thread-safety).
+if(NANOPLANE_THREAD_SAFETY)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "NANOPLANE_THREAD_SAFETY needs clang (CXX=clang++)")
+  endif()
+  list(APPEND NP_WARNINGS -Wthread-safety -Werror=thread-safety)
+endif()
 
 function(np_add_library name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
