@@ -5,11 +5,9 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/build_command.h"
-#ifdef NP_WITH_UP
-#include "cli/up_command.h"
-#endif
 #include "cli/controller_commands.h"
 #include "cli/run_command.h"
+#include "cli/up_command.h"
 #include "cli/validate_command.h"
 #include "common/crd.h"
 
@@ -43,9 +41,7 @@ int main(int argc, char** argv) {
   nanoplane::cli::RegisterImageCommands(app);
   nanoplane::cli::RegisterPkgCommands(app);
   nanoplane::cli::RegisterControllerCommands(app);
-#ifdef NP_WITH_UP
   nanoplane::cli::RegisterUpCommand(app);
-#endif
 
   CLI11_PARSE(app, argc, argv);
 

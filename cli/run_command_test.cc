@@ -21,6 +21,7 @@
 #include "agent/adapters/subprocess.h"
 #include "common/strings.h"
 #include "common/testing/net_wait.h"
+#include "common/testing/require.h"
 #include "gtest/gtest.h"
 
 namespace nanoplane::cli {
@@ -60,11 +61,7 @@ class RunCommandTest : public ::testing::Test {
     if (std::getenv("NANOS_RELEASE_DIR") == nullptr) {
       GTEST_SKIP() << "NANOS_RELEASE_DIR is not set: no Nanos release to boot";
     }
-    absl::StatusOr<agent::CommandResult> virsh =
-        RunCommand({"virsh", "-c", "qemu:///system", "version"}, absl::Seconds(20));
-    if (!virsh.ok() || virsh->exit_code != 0) {
-      GTEST_SKIP() << "libvirtd does not answer on qemu:///system; scripts/libvirtd start";
-    }
+    NP_SKIP_UNLESS_LIBVIRTD();
     dir_ = StrCat(::testing::TempDir(), "/np-run-", getpid());
     fs::create_directories(dir_);
   }

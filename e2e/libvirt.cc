@@ -14,11 +14,6 @@ absl::StatusOr<CommandResult> Virsh(std::vector<std::string> args) {
 
 }  // namespace
 
-bool LibvirtAnswers() {
-  absl::StatusOr<CommandResult> result = Virsh({"version"});
-  return result.ok() && result->exit_code == 0;
-}
-
 std::vector<std::string> Domains(const std::string& prefix) {
   std::vector<std::string> names;
   absl::StatusOr<CommandResult> listed = Virsh({"list", "--all", "--name"});

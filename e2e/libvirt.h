@@ -7,9 +7,6 @@
 
 namespace nanoplane::e2e {
 
-// Whether libvirtd answers (tests skip otherwise: scripts/libvirtd start).
-bool LibvirtAnswers();
-
 // The domains whose name starts with `prefix`, running or not.
 std::vector<std::string> Domains(const std::string& prefix);
 

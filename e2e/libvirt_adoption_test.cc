@@ -13,6 +13,7 @@
 #include "agent/testing/test_guest.h"
 #include "common/strings.h"
 #include "common/testing/net_wait.h"
+#include "common/testing/require.h"
 #include "e2e/cluster.h"
 #include "e2e/libvirt.h"
 #include "gtest/gtest.h"
@@ -38,10 +39,7 @@ std::string Manifest(const std::string& name) {
 class LibvirtAdoptionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!LibvirtAnswers()) {
-      GTEST_SKIP() << "libvirtd does not answer on qemu:///system; start it with "
-                      "scripts/libvirtd start (as root)";
-    }
+    NP_SKIP_UNLESS_LIBVIRTD();
     dir_ = MakeTempDir("np-e2e-adopt");
     ASSERT_FALSE(dir_.empty());
     // QEMU runs as another user and must reach the VMs' files under it.

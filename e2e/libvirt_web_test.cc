@@ -15,6 +15,7 @@
 #include "agent/testing/test_guest.h"
 #include "common/strings.h"
 #include "common/testing/net_wait.h"
+#include "common/testing/require.h"
 #include "e2e/cluster.h"
 #include "e2e/libvirt.h"
 #include "gtest/gtest.h"
@@ -101,10 +102,7 @@ spec:
 class LibvirtWebTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
-    if (!LibvirtAnswers()) {
-      GTEST_SKIP() << "libvirtd does not answer on qemu:///system; start it with "
-                      "scripts/libvirtd start (as root)";
-    }
+    NP_SKIP_UNLESS_LIBVIRTD();
     const bool nanos = GetParam();
     const char* release = std::getenv("NANOS_RELEASE_DIR");
     if (nanos && (release == nullptr || *release == '\0')) {

@@ -18,6 +18,7 @@
 #include "agent/adapters/subprocess.h"
 #include "agent/testing/test_guest.h"
 #include "common/strings.h"
+#include "common/testing/require.h"
 #include "gtest/gtest.h"
 
 namespace nanoplane::agent {
@@ -41,9 +42,8 @@ bool Succeeds(const std::vector<std::string>& argv, std::string* output = nullpt
 class LibvirtBridgeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0) {
-      GTEST_SKIP() << "needs root to make a network namespace of its own";
-    }
+    NP_SKIP_UNLESS_AVAILABLE(geteuid() == 0 && unshare(CLONE_NEWNET) == 0, "libvirt",
+                             "needs root to make a network namespace of its own");
     std::string output;
     for (const std::vector<std::string>& step :
          {std::vector<std::string>{"ip", "link", "set", "lo", "up"},

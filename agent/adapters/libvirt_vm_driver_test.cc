@@ -22,6 +22,7 @@
 #include "agent/testing/test_guest.h"
 #include "common/strings.h"
 #include "common/testing/net_wait.h"
+#include "common/testing/require.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -46,12 +47,6 @@ void PrintTo(const VmEvent& event, std::ostream* os) {
 
 namespace {
 
-bool LibvirtAnswers() {
-  absl::StatusOr<CommandResult> result =
-      RunCommand({"virsh", "-c", "qemu:///system", "version"}, absl::Seconds(20));
-  return result.ok() && result->exit_code == 0;
-}
-
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream out;
@@ -62,10 +57,7 @@ std::string ReadFile(const std::string& path) {
 class LibvirtVmDriverTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!LibvirtAnswers()) {
-      GTEST_SKIP() << "libvirtd does not answer on qemu:///system; start it with "
-                      "scripts/libvirtd start (as root)";
-    }
+    NP_SKIP_UNLESS_LIBVIRTD();
     static std::atomic<int> counter = 0;
     prefix_ = StrCat("np-test-", getpid(), "-", counter++);
     state_dir_ = StrCat("/tmp/", prefix_);

@@ -14,12 +14,15 @@ template <class... Fs>
 struct Overloaded : Fs... {
   using Fs::operator()...;
 };
+// Clang 14 does not deduce an aggregate's template arguments (P1816) by itself.
+template <class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
 
 }  // namespace
 
 void Agent::Dispatch(const core::Action& action) {
   std::visit(Overloaded{
-                 [&](const core::BuildImage& build) {
+                 [&](const core::BuildImage& build) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
                    const v1::InstanceAssignment* instance = FindLocked(build.instance);
                    if (instance == nullptr) {
                      return;
@@ -28,7 +31,7 @@ void Agent::Dispatch(const core::Action& action) {
                    build_pool_->Submit(
                        [this, hash = build.spec_hash, copy = *instance] { RunBuild(hash, copy); });
                  },
-                 [&](const core::StartInstance& start) {
+                 [&](const core::StartInstance& start) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
                    const v1::InstanceAssignment* instance = FindLocked(start.identity.name);
                    auto image = images_.find(start.identity.spec_hash);
                    if (instance == nullptr || image == images_.end()) {
@@ -39,7 +42,7 @@ void Agent::Dispatch(const core::Action& action) {
                      RunStart(copy, built, false);
                    });
                  },
-                 [&](const core::RestartInstance& restart) {
+                 [&](const core::RestartInstance& restart) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
                    const v1::InstanceAssignment* instance = FindLocked(restart.name);
                    if (instance == nullptr) {
                      return;
@@ -54,13 +57,13 @@ void Agent::Dispatch(const core::Action& action) {
                      RunStart(copy, *image, true);
                    });
                  },
-                 [&](const core::StopInstance& stop) {
+                 [&](const core::StopInstance& stop) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
                    activity_.busy_instances.insert(stop.name);
                    stop_pool_->Submit([this, name = stop.name, graceful = stop.graceful] {
                      RunStop(name, graceful);
                    });
                  },
-                 [&](const core::DeleteInstance& del) {
+                 [&](const core::DeleteInstance& del) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
                    activity_.busy_instances.insert(del.name);
                    stop_pool_->Submit([this, name = del.name] { RunDelete(name); });
                  },

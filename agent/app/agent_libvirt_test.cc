@@ -24,6 +24,7 @@
 #include "agent/testing/test_guest.h"
 #include "common/strings.h"
 #include "common/testing/net_wait.h"
+#include "common/testing/require.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -39,19 +40,11 @@ using ::testing::HasSubstr;
 // As long as a guest may take to boot.
 constexpr absl::Duration kTimeout = absl::Seconds(90);
 
-bool LibvirtAnswers() {
-  absl::StatusOr<CommandResult> result =
-      RunCommand({"virsh", "-c", "qemu:///system", "version"}, absl::Seconds(20));
-  return result.ok() && result->exit_code == 0;
-}
 
 class AgentLibvirtTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!LibvirtAnswers()) {
-      GTEST_SKIP() << "libvirtd does not answer on qemu:///system; start it with "
-                      "scripts/libvirtd start (as root)";
-    }
+    NP_SKIP_UNLESS_LIBVIRTD();
     static std::atomic<int> counter = 0;
     prefix_ = StrCat("np-app-", getpid(), "-", counter++);
     state_dir_ = StrCat("/tmp/", prefix_);

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "agent/image/builder/package.h"
 #include "agent/image/builder/spec_request.h"
 #include "agent/image/release/downloader.h"
@@ -96,7 +98,12 @@ image::SourceResolver MakeSourceResolver(ControllerLink* link, const NanosImageO
 
 ImageBuildFn MakeNanosImageBuild(image::ImageBuilder& builder, image::ImageCache& cache,
                                  ControllerLink* link, NanosImageOptions options) {
-  auto pinned = std::make_shared<std::pair<std::mutex, std::set<std::string>>>();
+  // The keys this function pinned in the cache, shared by its copies.
+  struct Pinned {
+    absl::Mutex mu;
+    std::set<std::string> keys ABSL_GUARDED_BY(mu);
+  };
+  auto pinned = std::make_shared<Pinned>();
   image::SourceResolver resolve = MakeSourceResolver(link, options);
   return [&builder, &cache, pinned, resolve,
           options](const v1::InstanceAssignment& instance) -> absl::StatusOr<AgentImage> {
@@ -108,8 +115,8 @@ ImageBuildFn MakeNanosImageBuild(image::ImageBuilder& builder, image::ImageCache
     request.manifest.Set("debug_exit", image::Value("t"));
     NP_ASSIGN_OR_RETURN(image::BuiltImage built, builder.Build(request));
     {
-      std::lock_guard<std::mutex> lock(pinned->first);
-      if (pinned->second.insert(built.key).second) {
+      absl::MutexLock lock(&pinned->mu);
+      if (pinned->keys.insert(built.key).second) {
         cache.Pin(built.key);
       }
     }

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "common/testing/require.h"
 #include "gtest/gtest.h"
 
 namespace nanoplane::agent::testing {
@@ -21,9 +22,7 @@ TEST(TestGuestTest, InitLoadsModulesInOrderAndFollowsTheCmdline) {
 TEST(TestGuestTest, BuildsOnceAndReuses) {
   const std::string dir = ::testing::TempDir() + "/np-guest-" + std::to_string(getpid());
   absl::StatusOr<TestGuest> guest = MakeTestGuest(dir);
-  if (absl::IsFailedPrecondition(guest.status())) {
-    GTEST_SKIP() << guest.status();
-  }
+  NP_SKIP_UNLESS_AVAILABLE(!absl::IsFailedPrecondition(guest.status()), "libvirt", guest.status());
   ASSERT_TRUE(guest.ok()) << guest.status();
   EXPECT_TRUE(std::filesystem::exists(guest->kernel_path));
   EXPECT_GT(std::filesystem::file_size(guest->initrd_path), 100000u);

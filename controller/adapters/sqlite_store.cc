@@ -149,7 +149,7 @@ absl::StatusOr<Unikernel> SqliteStore::Create(const Unikernel& object) {
   ObjectKey key = KeyOf(prepared);
   absl::MutexLock lock(&mu_);
   Unikernel out;
-  NP_RETURN_IF_ERROR(InWriteTransaction([&]() -> absl::Status {
+  NP_RETURN_IF_ERROR(InWriteTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
     absl::StatusOr<Unikernel> existing = ReadObject(key);
     if (existing.ok()) {
       return absl::AlreadyExistsError(StrCat("unikernel ", ToString(key), " already exists"));
@@ -200,7 +200,7 @@ absl::StatusOr<Unikernel> SqliteStore::Write(const ObjectKey& key, const Apply& 
   Unikernel out;
   bool wrote = false;
   bool removed = false;
-  NP_RETURN_IF_ERROR(InWriteTransaction([&]() -> absl::Status {
+  NP_RETURN_IF_ERROR(InWriteTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
     NP_ASSIGN_OR_RETURN(Unikernel stored, ReadObject(key));
     NP_ASSIGN_OR_RETURN(WriteResult result, apply(stored));
     if (result.outcome == WriteOutcome::kUnchanged) {

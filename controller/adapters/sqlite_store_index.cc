@@ -25,7 +25,7 @@ absl::Status SqliteStore::PutArtifact(const ArtifactRecord& artifact) {
   absl::Time created =
       artifact.created_time == absl::UnixEpoch() ? options_.now() : artifact.created_time;
   absl::MutexLock lock(&mu_);
-  return InWriteTransaction([&]() -> absl::Status {
+  return InWriteTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
     NP_ASSIGN_OR_RETURN(SqliteStatement select,
                         db_->Prepare("SELECT size FROM artifacts WHERE digest = ?"));
     select.BindAll(artifact.digest);
@@ -88,7 +88,7 @@ absl::StatusOr<std::vector<ArtifactRecord>> SqliteStore::ListArtifacts() {
 absl::Status SqliteStore::SetArtifactReferences(const std::string& referrer,
                                                 const std::set<std::string>& digests) {
   absl::MutexLock lock(&mu_);
-  return InWriteTransaction([&]() -> absl::Status {
+  return InWriteTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
     NP_ASSIGN_OR_RETURN(SqliteStatement clear,
                         db_->Prepare("DELETE FROM artifact_references WHERE referrer = ?"));
     NP_RETURN_IF_ERROR(clear.BindAll(referrer).Run());
@@ -119,7 +119,7 @@ absl::StatusOr<LeaseRecord> SqliteStore::AcquireLease(const std::string& name,
   absl::Time now = options_.now();
   absl::MutexLock lock(&mu_);
   LeaseRecord lease{.name = name, .holder = holder, .acquire_time = now};
-  NP_RETURN_IF_ERROR(InWriteTransaction([&]() -> absl::Status {
+  NP_RETURN_IF_ERROR(InWriteTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
     NP_ASSIGN_OR_RETURN(SqliteStatement select,
                         db_->Prepare("SELECT holder, acquire_us, renew_us, duration_us FROM "
                                      "leases WHERE name = ?"));

@@ -130,7 +130,7 @@ absl::Status SqliteStore::DeleteRevision(const ObjectKey& unikernel, const std::
 absl::Status SqliteStore::RecordEvent(const EventRecord& event) {
   absl::Time when = OrNow(event.last_time, options_.now());
   absl::MutexLock lock(&mu_);
-  return InWriteTransaction([&]() -> absl::Status {
+  return InWriteTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
     NP_ASSIGN_OR_RETURN(
         SqliteStatement upsert,
         db_->Prepare(StrCat("INSERT INTO events (", kEventColumns,

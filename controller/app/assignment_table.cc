@@ -122,6 +122,7 @@ absl::Status AssignmentTable::Start(AssignedInstance instance,
   std::string host = instance.host;
   return ChangeHost(
       host, [&](std::map<std::string, AssignedInstance>& instances) -> absl::StatusOr<bool> {
+        mu_.AssertHeld();  // a Mutation: ChangeHost runs it under mu_
         std::string name = instance.name();
         if (host_of_.contains(name)) {
           return absl::AlreadyExistsError(StrCat("instance ", name, " is assigned already"));
@@ -141,6 +142,7 @@ absl::Status AssignmentTable::Start(AssignedInstance instance,
 void AssignmentTable::Stop(const std::string& host, const std::string& name) {
   // Never fails: the mutation has no error to return.
   ChangeHost(host, [&](std::map<std::string, AssignedInstance>& instances) -> absl::StatusOr<bool> {
+    mu_.AssertHeld();  // a Mutation: ChangeHost runs it under mu_
     auto it = instances.find(name);
     if (it == instances.end() || it->second.stop_requested) {
       return false;
@@ -154,6 +156,7 @@ void AssignmentTable::Stop(const std::string& host, const std::string& name) {
 
 void AssignmentTable::Delete(const std::string& host, const std::string& name) {
   ChangeHost(host, [&](std::map<std::string, AssignedInstance>& instances) -> absl::StatusOr<bool> {
+    mu_.AssertHeld();  // a Mutation: ChangeHost runs it under mu_
     auto it = instances.find(name);
     if (it == instances.end()) {
       return false;

@@ -131,13 +131,13 @@ class AssignmentTable {
   absl::Status ChangeHost(const std::string& host, const Mutation& mutate);
   // Keeps the indexes below in step with hosts_ (under mu_). REQUIRES:
   // `instance` is the one in hosts_.
-  void Indexed(const AssignedInstance& instance);
-  void Unindexed(const AssignedInstance& instance);
+  void Indexed(const AssignedInstance& instance) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Unindexed(const AssignedInstance& instance) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Replaces the instance's template with the one its revision's instances
   // share (under mu_).
-  void ShareTemplate(AssignedInstance& instance);
+  void ShareTemplate(AssignedInstance& instance) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drops the copies of the instance's key (under mu_): call on every change.
-  void Changed(const AssignedInstance& instance);
+  void Changed(const AssignedInstance& instance) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   ports::AgentHub& hub_;
   mutable absl::Mutex mu_;

@@ -7,7 +7,7 @@
 namespace nanoplane::controller::app::testing {
 
 void SimulatedHost::Apply(const agent::v1::Assignment& assignment, absl::Time now) {
-  std::lock_guard<std::mutex> guard(mutex_);
+  absl::MutexLock guard(&mutex_);
   if (assignment.generation() <= applied_generation_) {
     return;
   }
@@ -30,7 +30,7 @@ void SimulatedHost::Apply(const agent::v1::Assignment& assignment, absl::Time no
 }
 
 bool SimulatedHost::Tick(absl::Time now) {
-  std::lock_guard<std::mutex> guard(mutex_);
+  absl::MutexLock guard(&mutex_);
   bool changed = false;
   for (auto& [name, vm] : vms_) {
     agent::v1::InstanceReport& report = vm.report;
@@ -49,7 +49,7 @@ bool SimulatedHost::Tick(absl::Time now) {
 }
 
 void SimulatedHost::Fail(const std::string& name) {
-  std::lock_guard<std::mutex> guard(mutex_);
+  absl::MutexLock guard(&mutex_);
   auto it = vms_.find(name);
   if (it != vms_.end()) {
     it->second.report.set_phase(v1alpha1::FAILED);
@@ -72,7 +72,7 @@ agent::v1::Hello SimulatedHost::Hello() const {
 }
 
 agent::v1::Report SimulatedHost::Report() const {
-  std::lock_guard<std::mutex> guard(mutex_);
+  absl::MutexLock guard(&mutex_);
   agent::v1::Report report;
   absl::Time now = absl::Now();
   for (const auto& [name, vm] : vms_) {
@@ -86,14 +86,14 @@ agent::v1::Report SimulatedHost::Report() const {
 
 void SimulatedHost::Visit(
     const std::function<void(const agent::v1::InstanceReport&)>& visit) const {
-  std::lock_guard<std::mutex> guard(mutex_);
+  absl::MutexLock guard(&mutex_);
   for (const auto& [name, vm] : vms_) {
     visit(vm.report);
   }
 }
 
 std::vector<std::string> SimulatedHost::Running() const {
-  std::lock_guard<std::mutex> guard(mutex_);
+  absl::MutexLock guard(&mutex_);
   std::vector<std::string> names;
   for (const auto& [name, vm] : vms_) {
     names.push_back(name);
@@ -102,7 +102,7 @@ std::vector<std::string> SimulatedHost::Running() const {
 }
 
 int64_t SimulatedHost::applied_generation() const {
-  std::lock_guard<std::mutex> guard(mutex_);
+  absl::MutexLock guard(&mutex_);
   return applied_generation_;
 }
 

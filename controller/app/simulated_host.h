@@ -10,10 +10,11 @@
 
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "nanoplane/agent/v1/agent.pb.h"
 
@@ -60,9 +61,9 @@ class SimulatedHost {
   };
 
   const SimulatedHostOptions options_;
-  mutable std::mutex mutex_;
-  std::map<std::string, Vm> vms_;   // guarded by mutex_
-  int64_t applied_generation_ = 0;  // guarded by mutex_
+  mutable absl::Mutex mutex_;
+  std::map<std::string, Vm> vms_ ABSL_GUARDED_BY(mutex_);
+  int64_t applied_generation_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace nanoplane::controller::app::testing

@@ -4,7 +4,7 @@ namespace nanoplane::controller::app::testing {
 
 int64_t FakeAgentHub::Assign(const std::string& host,
                              std::vector<ports::SharedAssignment> instances) {
-  std::lock_guard<std::mutex> guard(mutex_);
+  absl::MutexLock guard(&mutex_);
   ports::HostAssignment& assignment = assignments_[host];
   assignment.generation = next_generation_++;
   assignment.instances = std::move(instances);
@@ -15,7 +15,7 @@ int64_t FakeAgentHub::Assign(const std::string& host,
 }
 
 std::vector<ports::HostSession> FakeAgentHub::Hosts() const {
-  std::lock_guard<std::mutex> guard(mutex_);
+  absl::MutexLock guard(&mutex_);
   std::vector<ports::HostSession> out;
   for (const auto& [name, session] : sessions_) {
     out.push_back(*session);
@@ -25,7 +25,7 @@ std::vector<ports::HostSession> FakeAgentHub::Hosts() const {
 }
 
 std::shared_ptr<const ports::SessionList> FakeAgentHub::SharedHosts() const {
-  std::lock_guard<std::mutex> guard(mutex_);
+  absl::MutexLock guard(&mutex_);
   if (listed_ == nullptr) {
     auto out = std::make_shared<ports::SessionList>();
     for (const auto& [name, session] : sessions_) {
@@ -37,7 +37,7 @@ std::shared_ptr<const ports::SessionList> FakeAgentHub::SharedHosts() const {
 }
 
 void FakeAgentHub::SetOnChange(std::function<void(const std::string& host)> on_change) {
-  std::lock_guard<std::mutex> guard(mutex_);
+  absl::MutexLock guard(&mutex_);
   on_change_ = std::move(on_change);
 }
 
@@ -49,7 +49,7 @@ absl::Status FakeAgentHub::StreamLogs(const std::string& host, const std::string
 void FakeAgentHub::Notify(const std::string& host) {
   std::function<void(const std::string&)> on_change;
   {
-    std::lock_guard<std::mutex> guard(mutex_);
+    absl::MutexLock guard(&mutex_);
     on_change = on_change_;
   }
   if (on_change) {
@@ -59,7 +59,7 @@ void FakeAgentHub::Notify(const std::string& host) {
 
 void FakeAgentHub::Hello(const agent::v1::Hello& hello) {
   {
-    std::lock_guard<std::mutex> guard(mutex_);
+    absl::MutexLock guard(&mutex_);
     listed_.reset();
     ports::HostSession& session =
         ports::CopyOnWriteWithInstances(sessions_[hello.host()], hello.instances());
@@ -77,7 +77,7 @@ void FakeAgentHub::Hello(const agent::v1::Hello& hello) {
 
 void FakeAgentHub::Report(const std::string& host, const agent::v1::Report& report) {
   {
-    std::lock_guard<std::mutex> guard(mutex_);
+    absl::MutexLock guard(&mutex_);
     auto it = sessions_.find(host);
     if (it == sessions_.end() || !it->second->connected) {
       return;  // as over gRPC: no report without a hello on a live stream
@@ -93,7 +93,7 @@ void FakeAgentHub::Report(const std::string& host, const agent::v1::Report& repo
 
 void FakeAgentHub::Disconnect(const std::string& host) {
   {
-    std::lock_guard<std::mutex> guard(mutex_);
+    absl::MutexLock guard(&mutex_);
     auto it = sessions_.find(host);
     if (it == sessions_.end() || !it->second->connected) {
       return;
@@ -105,13 +105,13 @@ void FakeAgentHub::Disconnect(const std::string& host) {
 }
 
 bool FakeAgentHub::Connected(const std::string& host) const {
-  std::lock_guard<std::mutex> guard(mutex_);
+  absl::MutexLock guard(&mutex_);
   auto it = sessions_.find(host);
   return it != sessions_.end() && it->second->connected;
 }
 
 std::optional<agent::v1::Assignment> FakeAgentHub::AssignmentFor(const std::string& host) const {
-  std::lock_guard<std::mutex> guard(mutex_);
+  absl::MutexLock guard(&mutex_);
   auto it = assignments_.find(host);
   if (it == assignments_.end()) {
     return std::nullopt;
@@ -120,7 +120,7 @@ std::optional<agent::v1::Assignment> FakeAgentHub::AssignmentFor(const std::stri
 }
 
 int64_t FakeAgentHub::AssignedGeneration(const std::string& host) const {
-  std::lock_guard<std::mutex> guard(mutex_);
+  absl::MutexLock guard(&mutex_);
   return AssignedGenerationLocked(host);
 }
 
@@ -130,12 +130,12 @@ int64_t FakeAgentHub::AssignedGenerationLocked(const std::string& host) const {
 }
 
 int FakeAgentHub::AssignCalls() const {
-  std::lock_guard<std::mutex> guard(mutex_);
+  absl::MutexLock guard(&mutex_);
   return assign_calls_;
 }
 
 void FakeAgentHub::Restart() {
-  std::lock_guard<std::mutex> guard(mutex_);
+  absl::MutexLock guard(&mutex_);
   sessions_.clear();
   listed_.reset();
   assignments_.clear();

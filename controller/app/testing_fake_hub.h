@@ -16,12 +16,13 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "controller/app/simulated_host.h"
 #include "controller/ports/agent_hub.h"
 
@@ -56,18 +57,19 @@ class FakeAgentHub : public ports::AgentHub {
 
  private:
   void Notify(const std::string& host);
-  int64_t AssignedGenerationLocked(const std::string& host) const;  // REQUIRES: mutex_
+  int64_t AssignedGenerationLocked(const std::string& host) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
-  mutable std::mutex mutex_;
-  // Guarded by mutex_; copy-on-write, so that SharedHosts hands out unchanged
-  // sessions as they are.
-  std::map<std::string, std::shared_ptr<const ports::HostSession>> sessions_;
+  mutable absl::Mutex mutex_;
+  // Copy-on-write, so that SharedHosts hands out unchanged sessions as they are.
+  std::map<std::string, std::shared_ptr<const ports::HostSession>> sessions_
+      ABSL_GUARDED_BY(mutex_);
   // SharedHosts() as last built; reset whenever a session changes.
-  mutable std::shared_ptr<const ports::SessionList> listed_;  // guarded by mutex_
-  std::map<std::string, ports::HostAssignment> assignments_;  // guarded by mutex_
-  int64_t next_generation_ = 1;                               // guarded by mutex_
-  int assign_calls_ = 0;                                      // guarded by mutex_
-  std::function<void(const std::string&)> on_change_;         // guarded by mutex_
+  mutable std::shared_ptr<const ports::SessionList> listed_ ABSL_GUARDED_BY(mutex_);
+  std::map<std::string, ports::HostAssignment> assignments_ ABSL_GUARDED_BY(mutex_);
+  int64_t next_generation_ ABSL_GUARDED_BY(mutex_) = 1;
+  int assign_calls_ ABSL_GUARDED_BY(mutex_) = 0;
+  std::function<void(const std::string&)> on_change_ ABSL_GUARDED_BY(mutex_);
 };
 
 // An agent for FakeAgentHub: every `tick` it (re)connects with a hello when

@@ -94,8 +94,8 @@ class WorkQueue {
   std::map<std::string, absl::Time> waiting_ ABSL_GUARDED_BY(mu_);  // key -> ready at
   std::map<std::string, int> failures_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> workers_;  // touched only by Start and ShutDown
-  absl::Mutex workers_mu_;            // serializes Start and ShutDown
+  absl::Mutex workers_mu_;  // serializes Start and ShutDown
+  std::vector<std::thread> workers_ ABSL_GUARDED_BY(workers_mu_);
 };
 
 }  // namespace nanoplane::controller::app
