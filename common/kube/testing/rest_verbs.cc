@@ -58,7 +58,7 @@ Json RestVerbs::FromStorage(const ResourceInfo& resource, Json object) const {
   }
   if (resource.custom) {
     object["apiVersion"] = resource.ApiVersion();
-    ApplyDefaults(object, resource.schema);  // the real server defaults on read, too
+    ApplyDefaults(object, resource.schema());  // the real server defaults on read, too
   }
   return object;
 }
@@ -130,9 +130,9 @@ absl::StatusOr<Json> RestVerbs::Admit(const VerbRequest& request, Json object,
                                       const Json* old) const {
   const ResourceInfo& r = request.resource;
   std::vector<FieldCause> causes;
-  if (r.custom && !r.schema.is_null()) {
-    ApplyDefaults(object, r.schema);
-    Prune(object, r.schema);
+  if (r.custom && !r.schema().is_null()) {
+    ApplyDefaults(object, r.schema());
+    Prune(object, r.schema());
   }
   if (old != nullptr) {
     KeepImmutableMeta(*old, object);
@@ -141,8 +141,8 @@ absl::StatusOr<Json> RestVerbs::Admit(const VerbRequest& request, Json object,
   for (FieldCause& c : ValidateName(r, object)) {
     causes.push_back(std::move(c));
   }
-  if (r.custom && !r.schema.is_null()) {
-    for (FieldCause& c : Validate(object, r.schema)) {
+  if (r.custom && !r.schema().is_null()) {
+    for (FieldCause& c : Validate(object, r.schema())) {
       causes.push_back(std::move(c));
     }
   }
