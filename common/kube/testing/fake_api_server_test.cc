@@ -300,5 +300,32 @@ TEST_F(FakeApiServerTest, ListFromAFutureResourceVersionTimesOut) {
   EXPECT_EQ(r.json()["message"].get<std::string>().rfind("Timeout: Too large resource version: 999999, current: ", 0), 0u);
 }
 
+TEST_F(FakeApiServerTest, DeleteCollectionBySelectorAndGenerateName) {
+  CreateUk("a");
+  CreateUk("b");
+  Json generated = Unikernel("");
+  generated["metadata"].erase("name");
+  generated["metadata"]["generateName"] = "web-";
+  HttpResult g = Do("POST", kUks, generated);
+  ASSERT_EQ(g.code, 201) << g.body;
+  std::string name = g.json()["metadata"]["name"];
+  EXPECT_EQ(name.size(), 9u);
+  EXPECT_EQ(name.rfind("web-", 0), 0u);
+  HttpResult del = Do("DELETE", std::string(kUks) + "?labelSelector=app%3Da");
+  ASSERT_EQ(del.code, 200) << del.body;
+  EXPECT_EQ(del.json()["items"].size(), 1u);
+  EXPECT_EQ(Get(kUks).json()["items"].size(), 2u);
+}
+
+TEST_F(FakeApiServerTest, StatusMergePatchNeedsNoResourceVersion) {
+  CreateUk();
+  HttpResult r = Do("PATCH", std::string(kUks) + "/web/status",
+                    {{"status", {{"readyReplicas", 2}}}, {"spec", {{"replicas", 9}}}},
+                    "application/merge-patch+json");
+  ASSERT_EQ(r.code, 200) << r.body;
+  EXPECT_EQ(r.json()["status"]["readyReplicas"], 2);
+  EXPECT_EQ(r.json()["spec"]["replicas"], 3);
+}
+
 }  // namespace
 }  // namespace nanoplane::kube::testing
