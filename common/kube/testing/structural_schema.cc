@@ -195,7 +195,7 @@ void ValidateNode(const Json& v, const Json& schema, const std::string& path,
   }
   const std::string type = schema.value("type", "");
   if (!TypeMatches(v, type, schema)) {
-    out.push_back({.type = "FieldValueTypeInvalid",
+    out.push_back({.type = "FieldValueInvalid",  // what the real server reports
                    .field = path,
                    .message = StrCat("Invalid value: \"", TypeName(v), "\": ", Display(path),
                                            " in body must be of type ", type, ": \"",
