@@ -79,7 +79,7 @@ TEST_F(FakeApiServerTest, CustomResourcePutNeedsAResourceVersion) {
   HttpResult r = Do("PUT", std::string(kUks) + "/web", web);
   EXPECT_EQ(r.code, 422);
   EXPECT_EQ(r.json()["message"],
-            "Unikernel.nanoplane.dev \"web\" is invalid: metadata.resourceVersion: Invalid value: "
+            "unikernels.nanoplane.dev \"web\" is invalid: metadata.resourceVersion: Invalid value: "
             "0x0: must be specified for an update");
 }
 
@@ -129,8 +129,9 @@ TEST_F(FakeApiServerTest, SchemaTypeErrorIs422WithCause) {
   HttpResult r = Do("POST", kUks, bad);
   EXPECT_EQ(r.code, 422);
   EXPECT_EQ(r.json()["message"],
-            "Unikernel.nanoplane.dev \"web\" is invalid: spec.replicas: Invalid value: \"string\": "
-            "spec.replicas in body must be of type integer: \"string\"");
+            "Unikernel.nanoplane.dev \"web\" is invalid: [spec.replicas: Invalid value: \"string\": "
+            "spec.replicas in body must be of type integer: \"string\", .spec.replicas: Invalid "
+            "value: 0: .spec.replicas accessor error: three is of the type string, expected int64]");
   EXPECT_EQ(r.json()["details"]["causes"][0]["field"], "spec.replicas");
 }
 
@@ -171,10 +172,13 @@ TEST_F(FakeApiServerTest, DeleteReturnsSuccessStatusAndChecksPreconditions) {
   HttpResult pre = Do("DELETE", std::string(kUks) + "/web",
                       {{"preconditions", {{"uid", "00000000-0000-0000-0000-000000000000"}}}});
   EXPECT_EQ(pre.code, 409);
+  // As the real v1.23 server answered (compared on /opt/k8s).
   EXPECT_EQ(pre.json()["message"],
-            "Operation cannot be fulfilled on unikernels.nanoplane.dev \"web\": Precondition "
-            "failed: UID in precondition: 00000000-0000-0000-0000-000000000000, UID in object "
-            "meta: " + web["metadata"]["uid"].get<std::string>());
+            "Operation cannot be fulfilled on Unikernel.nanoplane.dev \"web\": the UID in the "
+            "precondition (00000000-0000-0000-0000-000000000000) does not match the UID in record (" +
+                web["metadata"]["uid"].get<std::string>() +
+                "). The object might have been deleted and then recreated");
+  EXPECT_EQ(pre.json()["details"]["kind"], "Unikernel");
   HttpResult del = Do("DELETE", std::string(kUks) + "/web",
                       {{"preconditions", {{"resourceVersion", Rv(web)}}}});
   ASSERT_EQ(del.code, 200);
@@ -266,7 +270,10 @@ TEST_F(FakeApiServerTest, BodiesAreDecodedAsTheRealServerDecodesThem) {
   no_kind.erase("kind");
   HttpResult r = Do("POST", kUks, no_kind);
   EXPECT_EQ(r.code, 400);
-  EXPECT_EQ(r.json()["message"].get<std::string>().rfind("Object 'Kind' is missing in '", 0), 0u);
+  EXPECT_EQ(r.json()["message"].get<std::string>().rfind(
+                "Unikernel in version \"v1alpha1\" cannot be handled as a Unikernel: Object 'Kind' "
+                "is missing in '", 0),
+            0u);
   Json wrong = Unikernel("web");
   wrong["apiVersion"] = "apps/v1";
   HttpResult w = Do("POST", kUks, wrong);
@@ -298,6 +305,33 @@ TEST_F(FakeApiServerTest, ListFromAFutureResourceVersionTimesOut) {
   EXPECT_EQ(r.code, 504);
   EXPECT_EQ(r.json()["reason"], "Timeout");
   EXPECT_EQ(r.json()["message"].get<std::string>().rfind("Timeout: Too large resource version: 999999, current: ", 0), 0u);
+}
+
+TEST_F(FakeApiServerTest, DeleteCollectionBySelectorAndGenerateName) {
+  CreateUk("a");
+  CreateUk("b");
+  Json generated = Unikernel("");
+  generated["metadata"].erase("name");
+  generated["metadata"]["generateName"] = "web-";
+  HttpResult g = Do("POST", kUks, generated);
+  ASSERT_EQ(g.code, 201) << g.body;
+  std::string name = g.json()["metadata"]["name"];
+  EXPECT_EQ(name.size(), 9u);
+  EXPECT_EQ(name.rfind("web-", 0), 0u);
+  HttpResult del = Do("DELETE", std::string(kUks) + "?labelSelector=app%3Da");
+  ASSERT_EQ(del.code, 200) << del.body;
+  EXPECT_EQ(del.json()["items"].size(), 1u);
+  EXPECT_EQ(Get(kUks).json()["items"].size(), 2u);
+}
+
+TEST_F(FakeApiServerTest, StatusMergePatchNeedsNoResourceVersion) {
+  CreateUk();
+  HttpResult r = Do("PATCH", std::string(kUks) + "/web/status",
+                    {{"status", {{"readyReplicas", 2}}}, {"spec", {{"replicas", 9}}}},
+                    "application/merge-patch+json");
+  ASSERT_EQ(r.code, 200) << r.body;
+  EXPECT_EQ(r.json()["status"]["readyReplicas"], 2);
+  EXPECT_EQ(r.json()["spec"]["replicas"], 3);
 }
 
 }  // namespace

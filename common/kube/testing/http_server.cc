@@ -358,7 +358,8 @@ void HttpServer::AcceptLoop() {
       return;
     }
     connections_.insert(connection);
-    threads_.emplace_back([this, connection] { Serve(connection); });
+    ++active_;
+    std::thread([this, connection]() mutable { Serve(std::move(connection)); }).detach();
   }
 }
 
@@ -383,6 +384,9 @@ void HttpServer::Serve(std::shared_ptr<Connection> c) {
   }
   std::lock_guard<std::mutex> lock(mu_);
   connections_.erase(c);
+  c.reset();  // closes the socket before Stop may return
+  --active_;
+  idle_.notify_all();
 }
 
 void HttpServer::Stop() {
@@ -394,16 +398,12 @@ void HttpServer::Stop() {
   if (accept_thread_.joinable()) {
     accept_thread_.join();
   }
-  std::vector<std::thread> threads;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     for (const auto& c : connections_) {
       c->Shutdown();
     }
-    threads.swap(threads_);
-  }
-  for (auto& t : threads) {
-    t.join();
+    idle_.wait(lock, [this] { return active_ == 0; });
   }
   ::close(listen_fd_);
   listen_fd_ = -1;

@@ -7,9 +7,10 @@
 //
 // Thread-safety: Start/Stop from one thread; the handler is called
 // concurrently from connection threads and must be thread-safe. Stop closes
-// every connection (including streaming ones) and joins their threads.
+// every connection (including streaming ones) and waits for their threads.
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -87,7 +88,10 @@ class HttpServer {
   std::thread accept_thread_;
   std::mutex mu_;
   std::set<std::shared_ptr<Connection>> connections_;  // guarded by mu_
-  std::vector<std::thread> threads_;                    // guarded by mu_
+  // Connection threads are detached (a long-running fake serves many short
+  // connections); Stop waits for this count to reach zero.
+  int active_ = 0;  // guarded by mu_
+  std::condition_variable idle_;
 };
 
 // "a%2Fb+c" -> "a/b c" (query strings); paths use '+' literally.

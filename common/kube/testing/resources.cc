@@ -67,6 +67,7 @@ std::vector<ResourceInfo> Builtins() {
   ResourceInfo crds = Builtin("apiextensions.k8s.io", "v1", "customresourcedefinitions", "",
                               "CustomResourceDefinition", false, {"crd", "crds"});
   crds.has_generation = true;
+  crds.status_subresource = true;  // the CRD strategy keeps status out of main writes
   crds.unconditional_update = false;
   all.push_back(crds);
   const std::string rbac = "rbac.authorization.k8s.io";
@@ -144,7 +145,8 @@ absl::StatusOr<std::vector<ResourceInfo>> ResourcesOfCrd(const Json& crd) {
                            .status_replicas = s.value("statusReplicasPath", ""),
                            .label_selector = s.value("labelSelectorPath", "")};
     }
-    r.schema = v.value("/schema/openAPIV3Schema"_json_pointer, Json());
+    r.schema_ptr =
+        std::make_shared<const Json>(v.value("/schema/openAPIV3Schema"_json_pointer, Json()));
     r.printer_columns = v.value("additionalPrinterColumns", Json::array());
     out.push_back(std::move(r));
   }
@@ -156,9 +158,20 @@ ResourceRegistry::ResourceRegistry() : builtins_(Builtins()) {}
 std::optional<ResourceInfo> ResourceRegistry::Find(const std::string& group,
                                                    const std::string& version,
                                                    const std::string& resource) const {
-  for (const ResourceInfo& r : All()) {
-    if (r.group == group && r.version == version && r.resource == resource) {
+  auto matches = [&](const ResourceInfo& r) {
+    return r.group == group && r.version == version && r.resource == resource;
+  };
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const ResourceInfo& r : builtins_) {
+    if (matches(r)) {
       return r;
+    }
+  }
+  for (const auto& [name, resources] : crds_) {
+    for (const ResourceInfo& r : resources) {
+      if (matches(r)) {
+        return r;
+      }
     }
   }
   return std::nullopt;

@@ -4,6 +4,7 @@
 // CustomResourceDefinitions declare. Thread-safe.
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -40,10 +41,12 @@ struct ResourceInfo {
   bool unconditional_update = true;  // PUT without resourceVersion allowed
   bool create_on_update = false;     // PUT of a missing object creates it
   bool has_generation = false;       // metadata.generation maintained
-  Json schema;                       // CRs: openAPIV3Schema
+  // CRs: openAPIV3Schema, shared: every request carries a copy of its ResourceInfo.
+  std::shared_ptr<const Json> schema_ptr = std::make_shared<const Json>();
   Json printer_columns = Json::array();
   std::vector<std::string> field_selectors = {"metadata.name", "metadata.namespace"};
 
+  const Json& schema() const { return *schema_ptr; }
   GroupResource gr() const { return {group, resource}; }
   std::string ApiVersion() const { return group.empty() ? version : group + "/" + version; }
   std::string GroupVersion() const { return ApiVersion(); }

@@ -1,5 +1,7 @@
 // PATCH, DELETE and DELETE of a collection, with the real server's semantics.
 
+#include <tuple>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -172,14 +174,18 @@ absl::StatusOr<VerbResponse> RestVerbs::DeleteLocked(const VerbRequest& request,
   if (!current.has_value()) {
     return NotFound(r.gr(), request.name);
   }
+  // rest.BeforeDelete's checks: a conflict on <Kind>.<group>, not on the resource.
   const Json pre = options.value("preconditions", Json::object());
-  for (const auto& [field, label] : {std::pair{"uid", "UID"}, {"resourceVersion", "ResourceVersion"}}) {
+  const GroupResource by_kind{r.group, r.kind};
+  for (const auto& [field, label, why] :
+       {std::tuple{"uid", "UID", "deleted and then recreated"},
+        {"resourceVersion", "ResourceVersion", "modified"}}) {
     if (pre.contains(field) && pre[field].is_string() &&
         pre[field].get<std::string>() != MetaString(*current, field)) {
-      return Conflict(r.gr(), request.name,
-                      StrCat("Precondition failed: ", label, " in precondition: ",
-                                   pre[field].get<std::string>(), ", ", label,
-                                   " in object meta: ", MetaString(*current, field)));
+      return Conflict(by_kind, request.name,
+                      StrCat("the ", label, " in the precondition (", pre[field].get<std::string>(),
+                             ") does not match the ", label, " in record (",
+                             MetaString(*current, field), "). The object might have been ", why));
     }
   }
   bool dry_run = options.contains("dryRun") && !options["dryRun"].empty();

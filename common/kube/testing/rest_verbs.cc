@@ -58,7 +58,7 @@ Json RestVerbs::FromStorage(const ResourceInfo& resource, Json object) const {
   }
   if (resource.custom) {
     object["apiVersion"] = resource.ApiVersion();
-    ApplyDefaults(object, resource.schema);  // the real server defaults on read, too
+    ApplyDefaults(object, resource.schema());  // the real server defaults on read, too
   }
   return object;
 }
@@ -79,7 +79,8 @@ absl::StatusOr<Json> RestVerbs::ParseBody(const VerbRequest& request) const {
   std::string api_version = body.value("apiVersion", "");
   if (r.custom && body.value("kind", "").empty()) {
     // The unstructured decoder insists; typed built-ins default kind and apiVersion.
-    return BadRequest(StrCat("Object 'Kind' is missing in '", request.body, "'"));
+    return BadRequest(StrCat(r.kind, " in version \"", r.version, "\" cannot be handled as a ",
+                             r.kind, ": Object 'Kind' is missing in '", request.body, "'"));
   }
   if (!api_version.empty() && request.subresource != "scale" && api_version != r.ApiVersion() &&
       !(r.custom && api_version.rfind(r.group + "/", 0) == 0)) {
@@ -130,9 +131,9 @@ absl::StatusOr<Json> RestVerbs::Admit(const VerbRequest& request, Json object,
                                       const Json* old) const {
   const ResourceInfo& r = request.resource;
   std::vector<FieldCause> causes;
-  if (r.custom && !r.schema.is_null()) {
-    ApplyDefaults(object, r.schema);
-    Prune(object, r.schema);
+  if (r.custom && !r.schema().is_null()) {
+    ApplyDefaults(object, r.schema());
+    Prune(object, r.schema());
   }
   if (old != nullptr) {
     KeepImmutableMeta(*old, object);
@@ -141,9 +142,23 @@ absl::StatusOr<Json> RestVerbs::Admit(const VerbRequest& request, Json object,
   for (FieldCause& c : ValidateName(r, object)) {
     causes.push_back(std::move(c));
   }
-  if (r.custom && !r.schema.is_null()) {
-    for (FieldCause& c : Validate(object, r.schema)) {
+  if (r.custom && !r.schema().is_null()) {
+    for (FieldCause& c : Validate(object, r.schema())) {
       causes.push_back(std::move(c));
+    }
+  }
+  if (r.custom && r.scale.has_value()) {
+    // The scale subresource's own check of specReplicasPath (ValidateCustomResource).
+    Json replicas = AtPath(object, r.scale->spec_replicas);
+    if (!replicas.is_null() && !replicas.is_number_integer()) {
+      std::string shown = replicas.is_string() ? replicas.get<std::string>() : replicas.dump();
+      std::string type = replicas.is_string() ? "string" : replicas.is_boolean() ? "bool"
+                         : replicas.is_number() ? "float64" : "map[string]interface {}";
+      causes.push_back({.type = "FieldValueInvalid",
+                        .field = r.scale->spec_replicas,
+                        .message = StrCat("Invalid value: 0: ", r.scale->spec_replicas,
+                                          " accessor error: ", shown, " is of the type ", type,
+                                          ", expected int64")});
     }
   }
   if (r.resource == "events") {
@@ -285,7 +300,8 @@ absl::StatusOr<VerbResponse> RestVerbs::Write(const VerbRequest& request, const 
   }
   const std::string rv = MetaString(object, "resourceVersion");
   if (rv.empty() && !is_patch && !r.unconditional_update) {
-    return Invalid(r.kind, r.group, request.name,
+    // Made from the resource, not the kind, as the real server's message shows.
+    return Invalid(r.resource, r.group, request.name,
                    {{.type = "FieldValueInvalid",
                      .field = "metadata.resourceVersion",
                      .message = "Invalid value: 0x0: must be specified for an update"}});

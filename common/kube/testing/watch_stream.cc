@@ -137,9 +137,12 @@ void FakeApiServer::ServeWatch(const HttpRequest& request, const VerbRequest& ve
   ++open_watches_;
   const int64_t end_epoch = end_epoch_.load();
   int64_t bookmark_epoch = bookmark_epoch_.load();
+  // cacheWatcher.nextBookmarkTime: every interval, and once 2 s before the
+  // deadline; none once that moment has passed.
   auto next_bookmark = [&] {
-    absl::Time t = absl::Now() + options_.bookmark_interval;
-    return std::min(t, p.deadline - absl::Seconds(2));
+    absl::Time now = absl::Now();
+    absl::Time t = std::min(now + options_.bookmark_interval, p.deadline - absl::Seconds(2));
+    return t < now ? absl::InfiniteFuture() : t;
   };
   absl::Time bookmark_at = next_bookmark();
   while (true) {
