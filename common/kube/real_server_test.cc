@@ -29,7 +29,10 @@ class RealServerTest : public ::testing::Test {
     auto client = KubeClient::New(*config);
     ASSERT_TRUE(client.ok()) << client.status();
     client_ = *std::move(client);
-    namespace_ = "np-kube-test-" + std::to_string(::getpid());
+    // One namespace per test: without a namespace controller (a bare API
+    // server), a deleted namespace stays Terminating for good.
+    static int tests = 0;
+    namespace_ = "np-kube-test-" + std::to_string(::getpid()) + "-" + std::to_string(++tests);
     auto created = client_->Create(ResourcePath({.resource = "namespaces"}),
                                    {{"apiVersion", "v1"}, {"kind", "Namespace"},
                                     {"metadata", {{"name", namespace_}}}});
