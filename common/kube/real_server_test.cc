@@ -115,6 +115,17 @@ TEST_F(RealServerTest, UnknownResourceSaysSo) {
   EXPECT_THAT(got.status().message(), HasSubstr("the server has no resource nosuchthings.nanoplane.dev"));
 }
 
+TEST_F(RealServerTest, TheServerEndsAWatchAtItsTimeout) {
+  auto watch = client_->Watch(ConfigMaps(), {{"timeoutSeconds", "1"}});
+  ASSERT_TRUE(watch.ok()) << watch.status();
+  const absl::Time deadline = absl::Now() + absl::Seconds(15);
+  absl::StatusOr<std::vector<WatchEvent>> next;
+  do {
+    next = (*watch)->Next(deadline);  // the namespace's kube-root-ca.crt may come first
+  } while (next.ok() && absl::Now() < deadline);
+  EXPECT_TRUE(IsWatchEnded(next.status())) << next.status();
+}
+
 TEST_F(RealServerTest, TooOldWatchIsOutOfRange) {
   auto watch = client_->Watch(ConfigMaps(), {{"resourceVersion", "1"}});
   ASSERT_TRUE(watch.ok()) << watch.status();
