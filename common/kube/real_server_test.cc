@@ -29,7 +29,10 @@ class RealServerTest : public ::testing::Test {
     auto client = KubeClient::New(*config);
     ASSERT_TRUE(client.ok()) << client.status();
     client_ = *std::move(client);
-    namespace_ = "np-kube-test-" + std::to_string(::getpid());
+    // One namespace per test: without a namespace controller (a bare API
+    // server), a deleted namespace stays Terminating for good.
+    static int tests = 0;
+    namespace_ = "np-kube-test-" + std::to_string(::getpid()) + "-" + std::to_string(++tests);
     auto created = client_->Create(ResourcePath({.resource = "namespaces"}),
                                    {{"apiVersion", "v1"}, {"kind", "Namespace"},
                                     {"metadata", {{"name", namespace_}}}});
@@ -110,6 +113,17 @@ TEST_F(RealServerTest, UnknownResourceSaysSo) {
                                         .resource = "nosuchthings", .namespace_name = namespace_}));
   EXPECT_EQ(got.status().code(), absl::StatusCode::kNotFound) << got.status();
   EXPECT_THAT(got.status().message(), HasSubstr("the server has no resource nosuchthings.nanoplane.dev"));
+}
+
+TEST_F(RealServerTest, TheServerEndsAWatchAtItsTimeout) {
+  auto watch = client_->Watch(ConfigMaps(), {{"timeoutSeconds", "1"}});
+  ASSERT_TRUE(watch.ok()) << watch.status();
+  const absl::Time deadline = absl::Now() + absl::Seconds(15);
+  absl::StatusOr<std::vector<WatchEvent>> next;
+  do {
+    next = (*watch)->Next(deadline);  // the namespace's kube-root-ca.crt may come first
+  } while (next.ok() && absl::Now() < deadline);
+  EXPECT_TRUE(IsWatchEnded(next.status())) << next.status();
 }
 
 TEST_F(RealServerTest, TooOldWatchIsOutOfRange) {
