@@ -161,7 +161,8 @@ TEST(GrpcAgentHubTest, AnAgentSaysHelloAndGetsItsAssignmentNowAndOnEveryChange) 
 TEST(GrpcAgentHubTest, ReportsReplaceTheHostsInstances) {
   auto hub = StartHub();
   TestAgent agent(hub->address());
-  ASSERT_TRUE(WaitFor([&] { return agent.link->connected(); }));
+  // Connected on the agent's side comes before the hub has taken the hello.
+  ASSERT_TRUE(WaitFor([&] { return agent.link->connected() && !hub->Hosts().empty(); }));
   agent::v1::Report report;
   report.set_assignment_generation(7);
   report.add_instances()->mutable_identity()->set_name("web-2");
