@@ -5,12 +5,18 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/kube_plugin.h"
+
 namespace nanoplane::cli {
 namespace {
 
+// Started as kubectl-nanoplane: the commands run over the cluster (kube_plugin.h).
+bool kubectl_plugin = false;
+
 struct ConnectionFlags {
   std::string controller;
-  std::string ns = "default";
+  std::string kubeconfig, context;  // as a kubectl plugin
+  std::string ns;                   // empty: "default" (a plugin: the context's)
 };
 
 struct CommandFlags {
@@ -28,16 +34,38 @@ struct CommandFlags {
 };
 
 void AddConnectionFlags(CLI::App& command, ConnectionFlags& flags) {
+  if (kubectl_plugin) {
+    command.add_option("--kubeconfig", flags.kubeconfig,
+                       "The kubeconfig (default $KUBECONFIG, then ~/.kube/config)");
+    command.add_option("--context", flags.context, "The kubeconfig context");
+    command.add_option("-n,--namespace", flags.ns, "Namespace (default: the context's)");
+    return;
+  }
   command.add_option("--controller", flags.controller,
                      "Controller address (default $NANOPLANE_CONTROLLER, the config file's "
                      "controller:, or 127.0.0.1:7443)");
-  command.add_option("-n,--namespace", flags.ns, "Namespace")->capture_default_str();
+  command.add_option("-n,--namespace", flags.ns, "Namespace (default: default)");
 }
 
 // Runs `run` against the controller; a non-zero exit code becomes CLI11's.
 void Run(const ConnectionFlags& flags, const std::function<int(const CommandContext&)>& run) {
-  auto stub = ConnectController(ResolveControllerAddress(flags.controller));
-  CommandContext context{.stub = *stub, .ns = flags.ns, .out = std::cout, .err = std::cerr};
+  std::unique_ptr<apiv1::Controller::StubInterface> stub;
+  std::unique_ptr<KubeBackend> backend;
+  std::string ns = flags.ns.empty() ? "default" : flags.ns;
+  if (kubectl_plugin) {
+    absl::StatusOr<std::unique_ptr<KubeBackend>> opened =
+        OpenKubeBackend({.kubeconfig = flags.kubeconfig, .context = flags.context});
+    if (!opened.ok()) {
+      std::cerr << "error: " << opened.status().message() << "\n";
+      throw CLI::RuntimeError(1);
+    }
+    backend = *std::move(opened);
+    ns = flags.ns.empty() ? backend->default_namespace() : flags.ns;
+  } else {
+    stub = ConnectController(ResolveControllerAddress(flags.controller));
+  }
+  CommandContext context{
+      .stub = backend ? backend->stub() : *stub, .ns = ns, .out = std::cout, .err = std::cerr};
   int code = run(context);
   std::cout.flush();
   if (code != 0) {
@@ -77,6 +105,13 @@ void RegisterApplyGet(CLI::App& app) {
   apply->add_option("-f,--filename", flags->files, "Manifest files or directories")->required();
   AddConnectionFlags(*apply, flags->connection);
   apply->callback([flags, apply] {
+    if (kubectl_plugin) {
+      // TODO(#11): upload local sources through the controller's API Service.
+      std::cerr << "error: kubectl nanoplane apply cannot upload local sources yet; kubectl apply "
+                   "-f a manifest whose sources are a url with its sha256, or use nanoplane "
+                   "apply --controller ADDR\n";
+      throw CLI::RuntimeError(1);
+    }
     std::optional<std::string> ns;
     if (apply->count("-n") > 0) {
       ns = flags->connection.ns;
@@ -198,6 +233,8 @@ void RegisterLogsEvents(CLI::App& app) {
 }
 
 }  // namespace
+
+void SetKubectlPlugin(bool plugin) { kubectl_plugin = plugin; }
 
 void RegisterControllerCommands(CLI::App& app) {
   RegisterApplyGet(app);

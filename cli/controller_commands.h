@@ -53,4 +53,8 @@ int RunEvents(const CommandContext& context, bool all_namespaces);
 // Registers every command above on `app`, with --controller and -n/--namespace.
 void RegisterControllerCommands(CLI::App& app);
 
+// As kubectl-nanoplane (kube_plugin.h): the commands registered after this
+// talk to the Kubernetes API server of --kubeconfig/--context instead.
+void SetKubectlPlugin(bool plugin);
+
 }  // namespace nanoplane::cli

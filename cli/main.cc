@@ -6,6 +6,7 @@
 #include "CLI/CLI.hpp"
 #include "cli/build_command.h"
 #include "cli/controller_commands.h"
+#include "cli/kube_plugin.h"
 #include "cli/run_command.h"
 #include "cli/up_command.h"
 #include "cli/validate_command.h"
@@ -19,6 +20,16 @@ constexpr const char* kVersion = "0.1.0";
 
 int main(int argc, char** argv) {
   using nanoplane::cli::OutputFormat;
+  if (nanoplane::cli::IsKubectlPlugin(argv[0])) {
+    // kubectl nanoplane ...: the controller commands, over the user's cluster.
+    CLI::App plugin{"kubectl nanoplane: rollouts and instances of Unikernels, with your kubeconfig",
+                    "kubectl nanoplane"};
+    plugin.require_subcommand(1);
+    nanoplane::cli::SetKubectlPlugin(true);
+    nanoplane::cli::RegisterControllerCommands(plugin);
+    CLI11_PARSE(plugin, argc, argv);
+    return 0;
+  }
   CLI::App app{"nanoplane: run Nanos unikernels on your own hosts, declaratively.", "nanoplane"};
   app.require_subcommand(1);
   app.set_version_flag("--version", kVersion);

@@ -146,7 +146,7 @@ class KubeWatcher : public ports::Watcher {
 
 }  // namespace
 
-KubeStore::KubeStore(kube::KubeClient& client, ports::Store& artifact_index,
+KubeStore::KubeStore(kube::KubeClient& client, ports::Store* artifact_index,
                      KubeStoreOptions options)
     : client_(client), artifact_index_(artifact_index), options_(std::move(options)) {}
 

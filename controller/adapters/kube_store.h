@@ -18,7 +18,8 @@
 //   when its record has not changed for its duration, as seen by this
 //   process's clock (the holder's clock is never compared with ours).
 // - The artifact index stays in `artifact_index` (a local store on the
-//   controller's data directory); only its artifact calls are used.
+//   controller's data directory); only its artifact calls are used. Without
+//   one (the kubectl plugin) they fail with FailedPrecondition.
 //
 // Thread-safe, as the client is. The client and the index must outlive it.
 
@@ -50,7 +51,7 @@ struct KubeStoreOptions {
 
 class KubeStore : public ports::Store {
  public:
-  KubeStore(kube::KubeClient& client, ports::Store& artifact_index, KubeStoreOptions options = {});
+  KubeStore(kube::KubeClient& client, ports::Store* artifact_index, KubeStoreOptions options = {});
 
   // NotFound naming crds/ when the API server has no nanoplane.dev resources;
   // what the server says otherwise (unreachable, 401, 403).
@@ -105,7 +106,10 @@ class KubeStore : public ports::Store {
   static std::string NamespaceOf(const v1alpha1::Unikernel& object);
 
   kube::KubeClient& client_;
-  ports::Store& artifact_index_;
+  // The index, or FailedPrecondition when there is none.
+  absl::StatusOr<ports::Store*> ArtifactIndex();
+
+  ports::Store* const artifact_index_;
   const KubeStoreOptions options_;
 
   // Events recorded by this process: dedup key -> its object's name and count.

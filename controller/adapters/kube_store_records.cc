@@ -202,25 +202,39 @@ absl::Status KubeStore::DeleteHost(const std::string& name) {
 
 // --- Artifact index (local) ---------------------------------------------------------
 
+absl::StatusOr<ports::Store*> KubeStore::ArtifactIndex() {
+  if (artifact_index_ == nullptr) {
+    return absl::FailedPreconditionError(
+        "the artifact store is the nanoplane controller's: local sources are uploaded to it "
+        "(nanoplane apply --controller ...), or name a source.url with its sha256");
+  }
+  return artifact_index_;
+}
+
 absl::Status KubeStore::PutArtifact(const ports::ArtifactRecord& artifact) {
-  return artifact_index_.PutArtifact(artifact);
+  NP_ASSIGN_OR_RETURN(ports::Store * index, ArtifactIndex());
+  return index->PutArtifact(artifact);
 }
 
 absl::StatusOr<ports::ArtifactRecord> KubeStore::GetArtifact(const std::string& digest) {
-  return artifact_index_.GetArtifact(digest);
+  NP_ASSIGN_OR_RETURN(ports::Store * index, ArtifactIndex());
+  return index->GetArtifact(digest);
 }
 
 absl::StatusOr<std::vector<ports::ArtifactRecord>> KubeStore::ListArtifacts() {
-  return artifact_index_.ListArtifacts();
+  NP_ASSIGN_OR_RETURN(ports::Store * index, ArtifactIndex());
+  return index->ListArtifacts();
 }
 
 absl::Status KubeStore::SetArtifactReferences(const std::string& referrer,
                                               const std::set<std::string>& digests) {
-  return artifact_index_.SetArtifactReferences(referrer, digests);
+  NP_ASSIGN_OR_RETURN(ports::Store * index, ArtifactIndex());
+  return index->SetArtifactReferences(referrer, digests);
 }
 
 absl::Status KubeStore::DeleteArtifact(const std::string& digest) {
-  return artifact_index_.DeleteArtifact(digest);
+  NP_ASSIGN_OR_RETURN(ports::Store * index, ArtifactIndex());
+  return index->DeleteArtifact(digest);
 }
 
 // --- Leases ----------------------------------------------------------------------

@@ -91,7 +91,7 @@ absl::Status ControllerServer::OpenStore() {
       kube_client_, kube::KubeClient::New(std::move(config),
                                           {.qps = o.kubernetes.qps, .burst = o.kubernetes.burst}));
   kube_store_ = std::make_unique<KubeStore>(
-      *kube_client_, *sqlite_,
+      *kube_client_, sqlite_.get(),
       KubeStoreOptions{.ns = o.kubernetes.ns,
                        .lease_namespace = o.kubernetes.lease_namespace,
                        .reporting_instance =

@@ -104,7 +104,7 @@ class KubeHarness {
     EXPECT_TRUE(client.ok()) << client.status();
     client_ = std::move(client).value();
     index_ = std::make_unique<FakeStore>(FakeStoreOptions{.now = clock.Function()});
-    return std::make_unique<KubeStore>(*client_, *index_,
+    return std::make_unique<KubeStore>(*client_, index_.get(),
                                        KubeStoreOptions{.now = clock.Function()});
   }
   kube::testing::FakeApiServer& server() { return *server_; }
