@@ -169,6 +169,21 @@ TEST_F(ControllerTest, AnInvalidSpecIsReportedOnceAndItsInstancesAreLeftAlone) {
   EXPECT_NE(Running("web"), running) << "the fixed spec (args v2) rolled out";
 }
 
+TEST_F(ControllerTest, AnInvalidUnikernelCanBeDeleted) {
+  Apply(MakeUnikernel("web", 2));
+  ASSERT_TRUE(WaitFor([&] { return Converged("web", 2); })) << Describe("web");
+  Change("web", [](v1alpha1::Unikernel& o) { o.mutable_spec()->set_replicas(-1); });
+  ASSERT_TRUE(WaitFor([&] {
+    v1alpha1::Unikernel web = Get("web");
+    return std::any_of(web.status().conditions().begin(), web.status().conditions().end(),
+                       [](const v1alpha1::Condition& c) { return c.reason() == "InvalidSpec"; });
+  })) << Describe("web");
+  ASSERT_TRUE(store_.Delete({.name = "web"}, {}).ok());
+  EXPECT_TRUE(WaitFor([&] { return absl::IsNotFound(store_.Get({.name = "web"}).status()); }))
+      << "its instances stopped and the finalizer removed: " << Describe("web");
+  EXPECT_TRUE(Running("web").empty());
+}
+
 TEST_F(ControllerTest, StoreOutagesAreRetriedWithBackOff) {
   store_.FailNext(StoreOp::kListRevisions, absl::UnavailableError("busy"), 4);
   Apply(MakeUnikernel("web", 2));

@@ -182,10 +182,14 @@ absl::StatusOr<core::DesiredUnikernel> Reconciler::Desired(const ports::ObjectKe
   }
   // What `nanoplane apply` refuses can still reach the store (kubectl apply
   // with a CRD that cannot express every rule): the core acts only on a
-  // valid spec.
+  // valid spec, except to let a deleted object go.
   v1alpha1::Unikernel defaulted = object;
   DefaultUnikernel(defaulted);
-  if (FieldErrors errors = ValidateUnikernel(defaulted); !errors.empty()) {
+  FieldErrors errors;
+  if (object.metadata().deletion_timestamp().empty()) {
+    errors = ValidateUnikernel(defaulted);
+  }
+  if (!errors.empty()) {
     std::vector<std::string> messages;
     for (const FieldError& error : errors) {
       messages.push_back(FormatFieldError(error));
