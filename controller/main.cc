@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (options.leader_elect) {
-    std::cout << "nanoplane-controller: campaigning for the lease as " << options.election.identity
+    std::cout << "nanoplane-controller: campaigning for the lease as " << (*server)->identity()
               << "; metrics " << (*server)->metrics_address() << std::endl;
   } else {
     std::cout << "nanoplane-controller: API " << (*server)->api_address() << ", agents "

@@ -89,6 +89,8 @@ class ControllerServer {
   std::string api_address() const;
   std::string agent_address() const;
   std::string metrics_address() const { return endpoints_ ? endpoints_->address() : ""; }
+  // This candidate's name in the lease (with leader election).
+  const std::string& identity() const { return options_.election.identity; }
   bool ready() const { return ReadyReason().empty(); }
   // For /readyz: empty when leading and ready, else why not.
   std::string ReadyReason() const;
