@@ -16,6 +16,7 @@ bool kubectl_plugin = false;
 struct ConnectionFlags {
   std::string controller;
   std::string kubeconfig, context;  // as a kubectl plugin
+  std::string controller_namespace = "nanoplane-system";
   std::string ns;                   // empty: "default" (a plugin: the context's)
 };
 
@@ -39,6 +40,13 @@ void AddConnectionFlags(CLI::App& command, ConnectionFlags& flags) {
                        "The kubeconfig (default $KUBECONFIG, then ~/.kube/config)");
     command.add_option("--context", flags.context, "The kubeconfig context");
     command.add_option("-n,--namespace", flags.ns, "Namespace (default: the context's)");
+    command.add_option("--controller", flags.controller,
+                       "The controller's API, for uploads and logs (default "
+                       "$NANOPLANE_CONTROLLER, else kubectl port-forward to "
+                       "svc/nanoplane-controller)");
+    command.add_option("--controller-namespace", flags.controller_namespace,
+                       "The namespace of the controller's Service, for the port-forward")
+        ->capture_default_str();
     return;
   }
   command.add_option("--controller", flags.controller,
@@ -47,14 +55,22 @@ void AddConnectionFlags(CLI::App& command, ConnectionFlags& flags) {
   command.add_option("-n,--namespace", flags.ns, "Namespace (default: default)");
 }
 
-// Runs `run` against the controller; a non-zero exit code becomes CLI11's.
-void Run(const ConnectionFlags& flags, const std::function<int(const CommandContext&)>& run) {
+enum class Served { kByStore, kByController };
+
+// Runs `run` against the controller; a non-zero exit code becomes CLI11's. As
+// a kubectl plugin, against the cluster's API server, or (kByController, for
+// what only the controller has) the controller's own API.
+void Run(const ConnectionFlags& flags, const std::function<int(const CommandContext&)>& run,
+         Served served = Served::kByStore) {
   std::unique_ptr<apiv1::Controller::StubInterface> stub;
   std::unique_ptr<KubeBackend> backend;
   std::string ns = flags.ns.empty() ? "default" : flags.ns;
   if (kubectl_plugin) {
     absl::StatusOr<std::unique_ptr<KubeBackend>> opened =
-        OpenKubeBackend({.kubeconfig = flags.kubeconfig, .context = flags.context});
+        OpenKubeBackend({.kubeconfig = flags.kubeconfig,
+                         .context = flags.context,
+                         .controller = flags.controller,
+                         .controller_namespace = flags.controller_namespace});
     if (!opened.ok()) {
       std::cerr << "error: " << opened.status().message() << "\n";
       throw CLI::RuntimeError(1);
@@ -64,8 +80,16 @@ void Run(const ConnectionFlags& flags, const std::function<int(const CommandCont
   } else {
     stub = ConnectController(ResolveControllerAddress(flags.controller));
   }
-  CommandContext context{
-      .stub = backend ? backend->stub() : *stub, .ns = ns, .out = std::cout, .err = std::cerr};
+  apiv1::Controller::StubInterface* target = backend ? &backend->stub() : stub.get();
+  if (backend && served == Served::kByController) {
+    absl::StatusOr<apiv1::Controller::StubInterface*> controller = backend->controller();
+    if (!controller.ok()) {
+      std::cerr << "error: " << controller.status().message() << "\n";
+      throw CLI::RuntimeError(1);
+    }
+    target = *controller;
+  }
+  CommandContext context{.stub = *target, .ns = ns, .out = std::cout, .err = std::cerr};
   int code = run(context);
   std::cout.flush();
   if (code != 0) {
@@ -105,13 +129,6 @@ void RegisterApplyGet(CLI::App& app) {
   apply->add_option("-f,--filename", flags->files, "Manifest files or directories")->required();
   AddConnectionFlags(*apply, flags->connection);
   apply->callback([flags, apply] {
-    if (kubectl_plugin) {
-      // TODO(#11): upload local sources through the controller's API Service.
-      std::cerr << "error: kubectl nanoplane apply cannot upload local sources yet; kubectl apply "
-                   "-f a manifest whose sources are a url with its sha256, or use nanoplane "
-                   "apply --controller ADDR\n";
-      throw CLI::RuntimeError(1);
-    }
     std::optional<std::string> ns;
     if (apply->count("-n") > 0) {
       ns = flags->connection.ns;
@@ -219,7 +236,8 @@ void RegisterLogsEvents(CLI::App& app) {
   logs->callback([flags] {
     std::string name = RequireName(*flags, "logs");
     Run(flags->connection,
-        [&](const CommandContext& c) { return RunLogs(c, name, flags->instance, flags->follow); });
+        [&](const CommandContext& c) { return RunLogs(c, name, flags->instance, flags->follow); },
+        Served::kByController);
   });
 
   auto event_flags = std::make_shared<CommandFlags>();

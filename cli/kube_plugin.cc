@@ -4,11 +4,14 @@
 
 #include <filesystem>
 
+#include "cli/controller_client.h"
+#include "cli/port_forward.h"
+#include "cli/remote_artifact_store.h"
 #include "common/kube/kube_client.h"
 #include "common/kube/kube_config.h"
 #include "common/status.h"
-#include "controller/adapters/fs_artifact_store.h"
 #include "controller/adapters/kube_store.h"
+#include "controller/adapters/sqlite_store.h"
 #include "controller/api/controller_service.h"
 #include "controller/application/fleet_use_cases.h"
 #include "controller/application/use_cases.h"
@@ -19,12 +22,8 @@ namespace {
 
 namespace apiv1 = ::nanoplane::api::v1;
 
-constexpr char kNeedsController[] =
-    "is served by the nanoplane controller, not by the Kubernetes API server; run nanoplane with "
-    "--controller (through kubectl port-forward to the controller's API Service)";
-
-// The plugin has no agents to ask: hosts come from the Host objects, and the
-// agents' own calls are refused.
+// The plugin has no agents to ask: hosts come from the Host objects, and logs
+// are asked of the controller directly (controller()).
 class NoAgents : public controller::ports::AgentHub {
  public:
   // ports::AgentHub
@@ -35,7 +34,7 @@ class NoAgents : public controller::ports::AgentHub {
   void SetOnChange(std::function<void(const std::string&)>) override {}
   absl::Status StreamLogs(const std::string&, const std::string&, int64_t, bool,
                           const std::function<bool(std::string_view)>&) override {
-    return absl::FailedPreconditionError(std::string("logs ") + kNeedsController);
+    return absl::FailedPreconditionError("logs come from the controller's API, not in-process");
   }
 };
 
@@ -61,9 +60,13 @@ class InProcessBackend : public KubeBackend {
       return absl::InternalError("cannot make a scratch directory under /tmp");
     }
     scratch_ = pattern;
-    NP_ASSIGN_OR_RETURN(artifacts_, controller::FsArtifactStore::Open(scratch_ + "/artifacts"));
-    // No artifact index: the blobs and their index are the controller's.
-    store_ = std::make_unique<controller::KubeStore>(*client_, nullptr);
+    controller_options_ = options;
+    // The blobs and their index are the controller's (it records each upload);
+    // this scratch index only serves this process's use cases.
+    NP_ASSIGN_OR_RETURN(artifact_index_,
+                        controller::SqliteStore::Open({.data_dir = scratch_ + "/artifact-index"}));
+    artifacts_ = std::make_unique<RemoteArtifactStore>([this] { return controller(); });
+    store_ = std::make_unique<controller::KubeStore>(*client_, artifact_index_.get());
     NP_RETURN_IF_ERROR(store_->CheckInstalled());
     use_cases_ = std::make_unique<controller::application::UseCases>(*store_, *artifacts_);
     fleet_ = std::make_unique<controller::application::FleetUseCases>(*store_, hub_);
@@ -81,12 +84,36 @@ class InProcessBackend : public KubeBackend {
   apiv1::Controller::StubInterface& stub() override { return *stub_; }
   const std::string& default_namespace() const override { return namespace_; }
 
+  absl::StatusOr<apiv1::Controller::StubInterface*> controller() override {
+    if (controller_stub_ != nullptr) {
+      return controller_stub_.get();
+    }
+    std::string address = controller_options_.controller;
+    if (const char* env = getenv("NANOPLANE_CONTROLLER"); address.empty() && env != nullptr) {
+      address = env;
+    }
+    if (address.empty()) {
+      NP_ASSIGN_OR_RETURN(forward_, PortForward::Start({
+                                        .kubeconfig = controller_options_.kubeconfig,
+                                        .context = controller_options_.context,
+                                        .ns = controller_options_.controller_namespace,
+                                    }));
+      address = forward_->address();
+    }
+    controller_stub_ = ConnectController(address);
+    return controller_stub_.get();
+  }
+
  private:
   std::string namespace_;
   std::string scratch_;
   std::unique_ptr<kube::KubeClient> client_;
   NoAgents hub_;
-  std::unique_ptr<controller::FsArtifactStore> artifacts_;
+  KubePluginOptions controller_options_;
+  std::unique_ptr<PortForward> forward_;
+  std::unique_ptr<apiv1::Controller::Stub> controller_stub_;
+  std::unique_ptr<controller::SqliteStore> artifact_index_;
+  std::unique_ptr<RemoteArtifactStore> artifacts_;
   std::unique_ptr<controller::KubeStore> store_;
   std::unique_ptr<controller::application::UseCases> use_cases_;
   std::unique_ptr<controller::application::FleetUseCases> fleet_;

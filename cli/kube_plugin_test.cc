@@ -1,6 +1,7 @@
 // The nanoplane binary as kubectl-nanoplane, as a process, against the fake
 // API server: the rollout verbs and get instances through the user's
-// kubeconfig, with no controller anywhere.
+// kubeconfig, with no controller anywhere; apply's uploads and logs through a
+// controller's API (as --controller, the end of a port-forward).
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,7 +15,10 @@
 #include "common/defaults.h"
 #include "common/kube/kube_client.h"
 #include "common/kube/testing/fake_api_server.h"
+#include "common/sha256.h"
 #include "controller/adapters/kube_store.h"
+#include "controller/adapters/sqlite_store.h"
+#include "controller/api/test_server.h"
 #include "controller/application/rollout.h"
 #include "controller/testing/store_test_harness.h"
 #include "gtest/gtest.h"
@@ -63,8 +67,10 @@ class KubePluginTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   // kubectl runs its plugins this way: the binary, with the words after "nanoplane".
-  Result Plugin(const std::string& args) {
-    std::string command = (dir_ / "kubectl-nanoplane").string() + " " + args + " --kubeconfig " +
+  // `env`: VAR=VALUE words for env(1), ahead of the command.
+  Result Plugin(const std::string& args, const std::string& env = "") {
+    std::string command = "env -u NANOPLANE_CONTROLLER " + env + " " +
+                          (dir_ / "kubectl-nanoplane").string() + " " + args + " --kubeconfig " +
                           (dir_ / "kubeconfig").string() + " 2>&1";
     FILE* pipe = ::popen(command.c_str(), "r");
     std::string output;
@@ -101,8 +107,22 @@ class KubePluginTest : public ::testing::Test {
     }
   }
 
+  // A controller's API over the same cluster, with its own artifact store.
+  controller::api::ApiTestServer& StartController() {
+    auto index = controller::SqliteStore::Open({.data_dir = (dir_ / "index").string()});
+    EXPECT_TRUE(index.ok()) << index.status();
+    controller_index_ = *std::move(index);
+    controller_store_ = std::make_unique<controller::KubeStore>(*client_, controller_index_.get());
+    controller_ = std::make_unique<controller::api::ApiTestServer>(
+        controller::application::UseCaseOptions{}, controller_store_.get());
+    return *controller_;
+  }
+
   std::unique_ptr<kube::testing::FakeApiServer> server_;
   fs::path dir_;
+  std::unique_ptr<controller::SqliteStore> controller_index_;
+  std::unique_ptr<controller::KubeStore> controller_store_;
+  std::unique_ptr<controller::api::ApiTestServer> controller_;
   std::unique_ptr<kube::KubeClient> client_;
   std::unique_ptr<controller::KubeStore> store_;
 };
@@ -127,16 +147,84 @@ TEST_F(KubePluginTest, RolloutVerbsGoThroughTheApiServer) {
   EXPECT_NE(restart.output.find("rollout resume"), std::string::npos) << restart.output;
 }
 
-TEST_F(KubePluginTest, GetInstancesAndWhatOnlyTheControllerServes) {
+TEST_F(KubePluginTest, GetInstancesFromTheStatus) {
   MakeTwoRevisions();
   Result instances = Plugin("get instances");
   EXPECT_EQ(instances.code, 0) << instances.output;
-  Result logs = Plugin("logs web");
-  EXPECT_EQ(logs.code, 1);
-  EXPECT_NE(logs.output.find("controller"), std::string::npos) << logs.output;
+  EXPECT_NE(instances.output.find("web-2-abcde"), std::string::npos) << instances.output;
   Result missing = Plugin("rollout undo nope");
   EXPECT_EQ(missing.code, 1);
   EXPECT_NE(missing.output.find("not found"), std::string::npos) << missing.output;
+}
+
+TEST_F(KubePluginTest, ApplyUploadsLocalSourcesToTheControllerAndWritesTheirDigest) {
+  controller::api::ApiTestServer& controller = StartController();
+  const std::string program = "\x7f" "ELF not really, but bytes to upload";
+  std::ofstream(dir_ / "app") << program;
+  std::ofstream(dir_ / "web.yaml")
+      << "apiVersion: nanoplane.dev/v1alpha1\nkind: Unikernel\nmetadata: {name: web}\n"
+      << "spec:\n  replicas: 2\n  template:\n    image:\n      program: /app\n"
+      << "      source: {path: ./app}\n";
+
+  Result applied =
+      Plugin("apply -f " + (dir_ / "web.yaml").string() + " --controller " + controller.address());
+  ASSERT_EQ(applied.code, 0) << applied.output;
+  EXPECT_NE(applied.output.find("created"), std::string::npos) << applied.output;
+
+  const std::string digest = Sha256Hex(program);
+  absl::StatusOr<pb::Unikernel> stored = store_->Get({.name = "web"});
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->spec().template_().image().source().sha256(), digest);
+  EXPECT_TRUE(stored->spec().template_().image().source().path().empty());
+  EXPECT_EQ(controller.artifacts().Size(digest).value_or(-1),
+            static_cast<int64_t>(program.size()));
+
+  Result again =
+      Plugin("apply -f " + (dir_ / "web.yaml").string() + " --controller " + controller.address());
+  ASSERT_EQ(again.code, 0) << again.output;
+  EXPECT_NE(again.output.find("unchanged"), std::string::npos) << again.output;
+}
+
+TEST_F(KubePluginTest, ApplyWithAnUnreachableControllerWritesNothing) {
+  std::ofstream(dir_ / "app") << "bytes";
+  std::ofstream(dir_ / "web.yaml")
+      << "apiVersion: nanoplane.dev/v1alpha1\nkind: Unikernel\nmetadata: {name: web}\n"
+      << "spec:\n  template:\n    image:\n      program: /app\n      source: {path: ./app}\n";
+  // Nothing listens on port 1.
+  Result applied = Plugin("apply -f " + (dir_ / "web.yaml").string() + " --controller 127.0.0.1:1");
+  EXPECT_EQ(applied.code, 1) << applied.output;
+  EXPECT_NE(applied.output.find("artifact store"), std::string::npos) << applied.output;
+  EXPECT_EQ(store_->Get({.name = "web"}).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(KubePluginTest, ApplyOfUrlSourcesNeedsNoController) {
+  std::ofstream(dir_ / "web.yaml")
+      << "apiVersion: nanoplane.dev/v1alpha1\nkind: Unikernel\nmetadata: {name: web}\n"
+      << "spec:\n  template:\n    image:\n      program: /app\n"
+      << "      source: {url: \"http://127.0.0.1:1/app\", sha256: " << std::string(64, 'a')
+      << "}\n";
+  Result applied = Plugin("apply -f " + (dir_ / "web.yaml").string() + " --controller 127.0.0.1:1");
+  ASSERT_EQ(applied.code, 0) << applied.output;
+  EXPECT_TRUE(store_->Get({.name = "web"}).ok());
+}
+
+TEST_F(KubePluginTest, LogsComeFromTheControllersApi) {
+  MakeTwoRevisions();
+  controller::api::ApiTestServer& controller = StartController();
+  controller.hub().SetHosts({controller::api::MakeHostSession("h1", {{"web-2-abcde", "default/web"}})});
+  controller.hub().SetLog("h1", "web-2-abcde", "listening on :8080\n");
+  Result logs = Plugin("logs web --controller " + controller.address());
+  ASSERT_EQ(logs.code, 0) << logs.output;
+  EXPECT_EQ(logs.output, "listening on :8080\n");
+}
+
+TEST_F(KubePluginTest, LogsWithoutAControllerSayWhatFailed) {
+  MakeTwoRevisions();
+  // No --controller: a port-forward, which needs a kubectl; here it is none.
+  Result logs = Plugin("logs web", "PATH=/nonexistent");
+  EXPECT_EQ(logs.code, 1) << logs.output;
+  EXPECT_NE(logs.output.find("kubectl port-forward"), std::string::npos) << logs.output;
+  EXPECT_NE(logs.output.find("--controller"), std::string::npos) << logs.output;
 }
 
 }  // namespace

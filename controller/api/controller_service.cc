@@ -109,6 +109,13 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   return {static_cast<grpc::StatusCode>(status.code()), std::string(status.message())};
 }
 
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) {
+    return absl::OkStatus();
+  }
+  return {static_cast<absl::StatusCode>(status.error_code()), status.error_message()};
+}
+
 ControllerService::ControllerService(application::UseCases& use_cases,
                                      application::FleetUseCases& fleet)
     : use_cases_(use_cases), fleet_(fleet) {}

@@ -74,5 +74,7 @@ class ControllerService : public apiv1::Controller::Service {
 
 // The gRPC status for an absl::Status: the codes are the same numbers.
 grpc::Status ToGrpcStatus(const absl::Status& status);
+// And back, for clients of the API that speak absl::Status.
+absl::Status FromGrpcStatus(const grpc::Status& status);
 
 }  // namespace nanoplane::controller::api
