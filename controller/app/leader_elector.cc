@@ -1,5 +1,7 @@
 #include "controller/app/leader_elector.h"
 
+#include <memory>
+
 #include "common/log.h"
 #include "common/status.h"
 
@@ -27,6 +29,10 @@ void LeaderElector::Stop() {
   if (thread_.joinable()) {
     thread_.join();
   }
+  for (std::thread& renewal : hung_) {
+    renewal.join();
+  }
+  hung_.clear();
 }
 
 bool LeaderElector::leading() const {
@@ -57,6 +63,37 @@ bool LeaderElector::TryAcquire() {
   return lease.ok();
 }
 
+bool LeaderElector::TryAcquireBy(absl::Time deadline) {
+  struct Attempt {
+    absl::Mutex mu;
+    bool done ABSL_GUARDED_BY(mu) = false;
+    bool acquired ABSL_GUARDED_BY(mu) = false;
+  };
+  auto attempt = std::make_shared<Attempt>();
+  std::thread renewal([this, attempt] {
+    bool acquired = TryAcquire();
+    absl::MutexLock lock(&attempt->mu);
+    attempt->done = true;
+    attempt->acquired = acquired;
+  });
+  bool done = false;
+  bool acquired = false;
+  {
+    absl::MutexLock lock(&attempt->mu);
+    attempt->mu.AwaitWithDeadline(absl::Condition(&attempt->done), deadline);
+    done = attempt->done;
+    acquired = attempt->acquired;
+  }
+  if (done) {
+    renewal.join();
+  } else {
+    Log(LogLevel::kWarn, "leader election: renewal did not return by the renew deadline",
+        {{"lease", options_.lease_name}, {"identity", options_.identity}});
+    hung_.push_back(std::move(renewal));
+  }
+  return acquired;
+}
+
 void LeaderElector::Run() {
   // Campaign.
   while (!TryAcquire()) {
@@ -81,7 +118,9 @@ void LeaderElector::Run() {
       stopped = true;
       break;
     }
-    if (TryAcquire()) {
+    // On the real clock: the wait for a hung call is real time.
+    const absl::Time deadline = absl::Now() + (renewed + options_.renew_deadline - options_.now());
+    if (TryAcquireBy(deadline)) {
       renewed = options_.now();
     } else if (options_.now() - renewed >= options_.renew_deadline) {
       break;

@@ -16,12 +16,18 @@
 // Stop releases a held lease, so that the next candidate need not wait for it
 // to expire (client-go's ReleaseOnCancel).
 //
+// A renewal that hangs (an API server that takes the connection but does not
+// answer) counts as failed at the renew deadline, as client-go bounds its
+// renewals by a context with that timeout: the store's own request timeout
+// may be longer than the lease.
+//
 // Thread-safe: Start, Stop and the accessors from any thread. The store must
 // outlive the elector.
 
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -61,6 +67,9 @@ class LeaderElector {
   void Run();
   // Tries to acquire or renew once; true when the lease is ours.
   bool TryAcquire();
+  // TryAcquire on a thread of its own, waited for until `deadline` (false
+  // after it). A call still running then is joined by Stop.
+  bool TryAcquireBy(absl::Time deadline);
   // Waits up to `period`; false when stopped meanwhile.
   bool Sleep(absl::Duration period);
 
@@ -69,6 +78,7 @@ class LeaderElector {
   std::function<void()> on_started_;
   std::function<void()> on_stopped_;
   std::thread thread_;
+  std::vector<std::thread> hung_;  // renewals given up on; only the elector's thread
 
   mutable absl::Mutex mu_;
   absl::CondVar wake_;

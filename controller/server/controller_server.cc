@@ -68,8 +68,11 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::Start(
       },
       [self] {
         if (!self->stopping_) {
-          self->StopActive();  // stop acting before anything else
+          // First, since nanoplane-controller exits there: the quickest way to
+          // stop acting. A graceful StopActive waits for the calls in flight,
+          // which hang as long as an API server that does not answer.
           self->options_.on_lost_leadership();
+          self->StopActive();
         }
       });
   Log(LogLevel::kInfo, "controller campaigning for the lease",

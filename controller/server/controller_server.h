@@ -73,6 +73,8 @@ struct ControllerServerOptions {
   // Lead over the store's lease before acting; identity empty: host-pid.
   bool leader_elect = false;
   app::LeaderElectorOptions election;
+  // Called first when the lease is lost, before the active parts stop (which
+  // waits for calls in flight); nanoplane-controller exits in it.
   std::function<void()> on_lost_leadership = [] {};
 };
 
