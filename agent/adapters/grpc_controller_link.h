@@ -23,8 +23,13 @@ struct GrpcControllerLinkOptions {
   std::string ca_file;    // when set: TLS, trusting this CA
   std::string cert_file;  // with key_file: a client certificate
   std::string key_file;
+  // Reconnection, for this link and for the gRPC channel under it. The cap is
+  // low because a standby controller takes over when the leader's lease (15 s)
+  // expires: the agents must find it within seconds more, not minutes (gRPC's
+  // own default cap is 120 s). With jitter, even a thousand agents make a few
+  // hundred refused connections a second at most.
   std::chrono::milliseconds initial_backoff{500};
-  std::chrono::milliseconds max_backoff{30'000};
+  std::chrono::milliseconds max_backoff{5'000};
 };
 
 class GrpcControllerLink : public ControllerLink {
