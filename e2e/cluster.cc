@@ -31,7 +31,9 @@ InstanceView ParseInstance(const Json& json) {
   return view;
 }
 
-UnikernelView ParseUnikernel(const Json& json) {
+}  // namespace
+
+UnikernelView ParseUnikernelView(const Json& json) {
   const Json empty = Json::object();
   const Json& metadata = json.contains("metadata") ? json["metadata"] : empty;
   const Json& status = json.contains("status") ? json["status"] : empty;
@@ -52,8 +54,6 @@ UnikernelView ParseUnikernel(const Json& json) {
   }
   return view;
 }
-
-}  // namespace
 
 const char* ControllerBinary() { return NP_CONTROLLER_BINARY; }
 const char* AgentBinary() { return NP_AGENT_BINARY; }
@@ -99,7 +99,7 @@ absl::StatusOr<UnikernelView> Cli::Get(const std::string& name) const {
   if (json.is_discarded() || !json.contains("spec")) {
     return absl::UnavailableError(StrCat("get: not a Unikernel: ", result->output));
   }
-  return ParseUnikernel(json);
+  return ParseUnikernelView(json);
 }
 
 RolloutMonitor::RolloutMonitor(const Cli& cli, std::string name, RolloutBounds bounds,
@@ -220,6 +220,39 @@ absl::StatusOr<std::unique_ptr<Process>> StartController(const std::string& dir,
     return serving.status();
   }
   return process;
+}
+
+std::vector<std::string> SimulatedAgentArgv(const std::string& hub, int i,
+                                            const std::string& state_dir, absl::Duration boot) {
+  return {AgentBinary(),    "--controller",        hub,
+          "--join-token",   "e2e",                 "--host",
+          StrCat("sim-", i), "--state-dir",        state_dir,
+          "--metrics-address", "127.0.0.1:0",      "--driver",
+          "simulated",      "--simulated-boot",    absl::FormatDuration(boot),
+          "--cpu-overcommit", "8",                 "--report-interval",
+          "1"};
+}
+
+RunningVms ReadRunningVms(const std::vector<std::string>& state_dirs, absl::Duration boot) {
+  RunningVms vms;
+  for (const std::string& dir : state_dirs) {
+    std::ifstream in(dir + "/vms/simulated-vms.tsv");
+    std::string line;
+    while (std::getline(in, line)) {
+      std::vector<std::string_view> f = StrSplit(line, '\t');
+      if (f.size() < 8 || f[6] != "1") {
+        continue;
+      }
+      std::string name(f[0]);
+      if (vms.revisions.contains(name)) {
+        vms.twice.push_back(name);
+      }
+      vms.revisions[name] = ParseInt64(f[4]).value_or(0);
+      const absl::Time started = absl::FromUnixNanos(ParseInt64(f[7]).value_or(0));
+      vms.booted += absl::Now() - started >= boot ? 1 : 0;
+    }
+  }
+  return vms;
 }
 
 }  // namespace nanoplane::e2e

@@ -5,6 +5,7 @@
 // monitor that samples it in the background to catch a moment below the
 // allowed availability or above the allowed surge.
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "common/json.h"
 #include "e2e/process.h"
 
 namespace nanoplane::e2e {
@@ -40,6 +42,10 @@ struct UnikernelView {
   // and the status is of the current generation.
   bool RolledOut() const;
 };
+
+// A Unikernel's JSON, as `nanoplane get -o json` prints it and as the
+// Kubernetes API server keeps it (the same fields).
+UnikernelView ParseUnikernelView(const Json& json);
 
 // `nanoplane --controller ADDRESS ...`.
 class Cli {
@@ -106,6 +112,22 @@ class RolloutMonitor {
 [[nodiscard]] absl::StatusOr<std::unique_ptr<Process>> StartController(const std::string& dir,
                                                                        const std::string& api,
                                                                        const std::string& hub);
+
+// The argv of a nanoplane-agent with the simulated driver, host "sim-I",
+// reporting every second.
+std::vector<std::string> SimulatedAgentArgv(const std::string& hub, int i,
+                                            const std::string& state_dir, absl::Duration boot);
+
+// The simulated VMs that run, read from the agents' state files (the
+// driver's truth, which outlives the agents): name -> revision, how many have
+// booted (are older than `boot`, would answer a probe), and the names found
+// running on two hosts.
+struct RunningVms {
+  std::map<std::string, int64_t> revisions;
+  int booted = 0;
+  std::vector<std::string> twice;
+};
+RunningVms ReadRunningVms(const std::vector<std::string>& state_dirs, absl::Duration boot);
 
 // Writes `text` to `path`; false on failure.
 bool WriteFile(const std::string& path, const std::string& text);

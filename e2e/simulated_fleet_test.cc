@@ -66,37 +66,6 @@ spec:
 
 constexpr absl::Duration kBoot = absl::Seconds(2);
 
-// The simulated VMs that run, read from the agents' state files (the
-// driver's truth, which outlives the agents): name -> revision, how many have
-// booted (would answer a probe), and the names found running on two hosts.
-struct RunningVms {
-  std::map<std::string, int64_t> revisions;
-  int booted = 0;
-  std::vector<std::string> twice;
-};
-
-RunningVms ReadRunningVms(const std::vector<std::string>& state_dirs) {
-  RunningVms vms;
-  for (const std::string& dir : state_dirs) {
-    std::ifstream in(dir + "/vms/simulated-vms.tsv");
-    std::string line;
-    while (std::getline(in, line)) {
-      std::vector<std::string_view> f = StrSplit(line, '\t');
-      if (f.size() < 7 || f[6] != "1") {
-        continue;
-      }
-      std::string name(f[0]);
-      if (vms.revisions.contains(name)) {
-        vms.twice.push_back(name);
-      }
-      vms.revisions[name] = ParseInt64(f[4]).value_or(0);
-      const absl::Time started = absl::FromUnixNanos(ParseInt64(f[7]).value_or(0));
-      vms.booted += absl::Now() - started >= kBoot ? 1 : 0;
-    }
-  }
-  return vms;
-}
-
 // Samples ReadRunningVms in the background: the most VMs seen running at
 // once, the fewest booted, and any VM running on two hosts.
 class VmSampler {
@@ -104,7 +73,7 @@ class VmSampler {
   explicit VmSampler(std::vector<std::string> dirs) : dirs_(std::move(dirs)) {
     thread_ = std::thread([this] {
       while (!stop_.load()) {
-        RunningVms vms = ReadRunningVms(dirs_);
+        RunningVms vms = ReadRunningVms(dirs_, kBoot);
         max_running_ = std::max(max_running_.load(), static_cast<int>(vms.revisions.size()));
         min_booted_ = std::min(min_booted_.load(), vms.booted);
         if (!vms.twice.empty()) {
@@ -163,12 +132,8 @@ class SimulatedFleetTest : public ::testing::TestWithParam<Fleet> {
 
   // The i-th agent; on a restart it appends to the same log and state dir.
   void StartAgent(int i) {
-    auto process = Process::Start(
-        {AgentBinary(), "--controller", hub_, "--join-token", "e2e", "--host", StrCat("sim-", i),
-         "--state-dir", agent_dirs_[i], "--metrics-address", "127.0.0.1:0", "--driver", "simulated",
-         "--simulated-boot", absl::FormatDuration(kBoot), "--cpu-overcommit", "8",
-         "--report-interval", "1"},
-        StrCat(dir_, "/agent-", i, "-", starts_++, ".log"));
+    auto process = Process::Start(SimulatedAgentArgv(hub_, i, agent_dirs_[i], kBoot),
+                                  StrCat(dir_, "/agent-", i, "-", starts_++, ".log"));
     ASSERT_TRUE(process.ok()) << process.status();
     agents_[i] = std::move(*process);
   }
@@ -268,7 +233,7 @@ TEST_P(SimulatedFleetTest, RollingUpdateSurvivesKill9OfTheControllerAndOfAnAgent
   RunningVms running;
   EXPECT_TRUE(WaitFor(
       [&] {
-        running = ReadRunningVms(agent_dirs_);
+        running = ReadRunningVms(agent_dirs_, kBoot);
         return running.revisions.size() == static_cast<size_t>(bounds.replicas);
       },
       absl::Seconds(10)))
