@@ -19,11 +19,17 @@ class PartitionedStore : public FakeStore {
  public:
   explicit PartitionedStore(FakeStore& shared) : shared_(shared) {}
   void Cut() { cut_ = true; }
+  // Calls hang for `hang` and then fail, as against a stopped API server.
+  void Hang(absl::Duration hang) {
+    hang_ms_ = absl::ToInt64Milliseconds(hang);
+    cut_ = true;
+  }
 
   absl::StatusOr<ports::LeaseRecord> AcquireLease(const std::string& name,
                                                   const std::string& holder,
                                                   absl::Duration duration) override {
     if (cut_) {
+      absl::SleepFor(absl::Milliseconds(hang_ms_.load()));
       return absl::UnavailableError("the API server cannot be reached");
     }
     return shared_.AcquireLease(name, holder, duration);
@@ -38,6 +44,7 @@ class PartitionedStore : public FakeStore {
  private:
   FakeStore& shared_;
   std::atomic<bool> cut_{false};
+  std::atomic<int64_t> hang_ms_{0};
 };
 
 LeaderElectorOptions Fast(const std::string& identity) {
@@ -95,6 +102,20 @@ TEST(LeaderElectorTest, ALeaderThatCannotRenewStopsBeforeAnotherCanStart) {
   EXPECT_LT(a.stopped_at, b.started_at) << "two leaders at once";
   EXPECT_GE(b.started_at - cut, absl::Milliseconds(600) - absl::Milliseconds(60))
       << "b waited for a's last renewal to expire";
+}
+
+TEST(LeaderElectorTest, ARenewalThatHangsCountsAsFailedAtTheDeadline) {
+  FakeStore shared;
+  PartitionedStore a_view(shared);
+  Candidate a(a_view, "a");
+  ASSERT_TRUE(WaitFor([&] { return a.started.load(); }, absl::Seconds(5)));
+  Candidate b(shared, "b");
+  absl::Time cut = absl::Now();
+  a_view.Hang(absl::Seconds(2));  // longer than the lease
+  ASSERT_TRUE(WaitFor([&] { return a.stopped.load(); }, absl::Seconds(5)));
+  EXPECT_LT(a.stopped_at - cut, absl::Milliseconds(400 + 50 + 100)) << "waited for the hung call";
+  ASSERT_TRUE(WaitFor([&] { return b.started.load(); }, absl::Seconds(5)));
+  EXPECT_LT(a.stopped_at, b.started_at) << "two leaders at once";
 }
 
 }  // namespace
