@@ -20,12 +20,13 @@ absl::Status IgnoreCode(absl::Status status, absl::StatusCode code) {
 
 }  // namespace
 
-ActionExecutor::ActionExecutor(ports::Store& store, AssignmentTable& table,
-                               Expectations& expectations, const ports::ObjectKey& key,
-                               ObjectCache::Object object,
+ActionExecutor::ActionExecutor(ports::Store& store, RevisionCache& revision_cache,
+                               AssignmentTable& table, Expectations& expectations,
+                               const ports::ObjectKey& key, ObjectCache::Object object,
                                const std::vector<ports::RevisionRecord>& revisions,
                                const std::vector<core::Host>& hosts, absl::Time now)
     : store_(store),
+      revision_cache_(revision_cache),
       table_(table),
       expectations_(expectations),
       key_(key),
@@ -64,16 +65,16 @@ absl::Status ActionExecutor::Run(const core::CreateRevision& action) {
   ports::RevisionRecord record = ToRecord(action.revision);
   created_.push_back(record);
   // AlreadyExists: an earlier, interrupted pass stored it.
-  return IgnoreCode(store_.CreateRevision(record), absl::StatusCode::kAlreadyExists);
+  return IgnoreCode(revision_cache_.Create(record), absl::StatusCode::kAlreadyExists);
 }
 
 absl::Status ActionExecutor::Run(const core::UpdateRevision& action) {
-  return store_.UpdateRevision(ToRecord(action.revision));
+  return revision_cache_.Update(ToRecord(action.revision));
 }
 
 absl::Status ActionExecutor::Run(const core::DeleteRevision& action) {
   // NotFound: gone already (removing a Unikernel removes its revisions).
-  return IgnoreCode(store_.DeleteRevision(key_, action.hash), absl::StatusCode::kNotFound);
+  return IgnoreCode(revision_cache_.Delete(key_, action.hash), absl::StatusCode::kNotFound);
 }
 
 absl::StatusOr<std::shared_ptr<const v1alpha1::UnikernelTemplate>> ActionExecutor::TemplateOf(

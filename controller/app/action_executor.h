@@ -5,7 +5,7 @@
 // run again: a revision that exists is left as it is, a stop of an instance
 // that is stopping already or a delete of one that is gone does nothing.
 //
-//   CreateRevision/UpdateRevision/DeleteRevision -> Store
+//   CreateRevision/UpdateRevision/DeleteRevision -> Store, through the RevisionCache
 //   StartInstance        -> the host's assignment (AgentHub) + an expectation
 //   StopInstance         -> out of the host's assignment, kept as stopping
 //   DeleteInstance       -> forgotten; out of the host's assignment
@@ -23,6 +23,7 @@
 #include "controller/app/assignment_table.h"
 #include "controller/app/expectations.h"
 #include "controller/app/object_cache.h"
+#include "controller/app/revision_cache.h"
 #include "controller/core/actions.h"
 #include "controller/ports/store.h"
 
@@ -35,8 +36,9 @@ class ActionExecutor {
   // beyond a host's allocatable capacity are refused: a concurrent pass for
   // another Unikernel placed there first). All references must outlive the
   // executor.
-  ActionExecutor(ports::Store& store, AssignmentTable& table, Expectations& expectations,
-                 const ports::ObjectKey& key, ObjectCache::Object object,
+  ActionExecutor(ports::Store& store, RevisionCache& revision_cache, AssignmentTable& table,
+                 Expectations& expectations, const ports::ObjectKey& key,
+                 ObjectCache::Object object,
                  const std::vector<ports::RevisionRecord>& revisions,
                  const std::vector<core::Host>& hosts, absl::Time now);
 
@@ -70,6 +72,7 @@ class ActionExecutor {
       const std::function<absl::StatusOr<v1alpha1::Unikernel>(const v1alpha1::Unikernel&)>& write);
 
   ports::Store& store_;
+  RevisionCache& revision_cache_;
   AssignmentTable& table_;
   Expectations& expectations_;
   const ports::ObjectKey key_;

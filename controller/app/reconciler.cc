@@ -47,7 +47,8 @@ Reconciler::Reconciler(ports::Store& store, ports::AgentHub& hub, AssignmentTabl
       hub_(hub),
       table_(table),
       options_(std::move(options)),
-      expectations_(options_.expectation_timeout) {}
+      expectations_(options_.expectation_timeout),
+      revisions_(store) {}
 
 void Reconciler::SetRegistry(std::vector<ports::HostRecord> registry, absl::Time started) {
   auto shared = std::make_shared<const std::vector<ports::HostRecord>>(std::move(registry));
@@ -217,8 +218,8 @@ absl::Status Reconciler::RefuseInvalid(const ports::ObjectKey& key, ObjectCache:
       previous, object->metadata().generation(), std::string(invalid.message()), now);
   std::vector<ports::RevisionRecord> no_revisions;
   std::vector<core::Host> no_hosts;
-  ActionExecutor executor(store_, table_, expectations_, key, std::move(object), no_revisions,
-                          no_hosts, now);
+  ActionExecutor executor(store_, revisions_, table_, expectations_, key, std::move(object),
+                          no_revisions, no_hosts, now);
   NP_RETURN_IF_ERROR(executor.Execute(actions));
   if (executor.wrote()) {
     objects_.Wrote(*executor.object());
@@ -235,16 +236,20 @@ absl::StatusOr<std::optional<absl::Duration>> Reconciler::Reconcile(const ports:
       return RefuseInvalid(key, std::move(object), valid);
     }
   }
-  NP_ASSIGN_OR_RETURN(std::vector<ports::RevisionRecord> revisions, store_.ListRevisions(key));
+  NP_ASSIGN_OR_RETURN(std::vector<ports::RevisionRecord> revisions, revisions_.List(key));
   std::optional<absl::Time> pending_until;
   NP_ASSIGN_OR_RETURN(core::ReconcileInput input,
                       MeasureInput(key, object.get(), revisions, pending_until));
   // Instance names only need to be unpredictable, not reproducible.
   absl::BitGen rng;
   core::ReconcileResult result = core::Reconcile(input, rng);
-  ActionExecutor executor(store_, table_, expectations_, key, std::move(object), revisions,
-                          input.hosts, input.now);
+  const bool gone = object == nullptr;
+  ActionExecutor executor(store_, revisions_, table_, expectations_, key, std::move(object),
+                          revisions, input.hosts, input.now);
   absl::Status executed = executor.Execute(result.actions);
+  if (gone) {
+    revisions_.Forget(key);  // nothing more to cache for it
+  }
   if (executor.wrote()) {
     Remember(key, *executor.object());
   }

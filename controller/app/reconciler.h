@@ -35,6 +35,7 @@
 #include "controller/app/expectations.h"
 #include "controller/app/fleet_view.h"
 #include "controller/app/object_cache.h"
+#include "controller/app/revision_cache.h"
 #include "controller/core/reconcile.h"
 #include "controller/ports/agent_hub.h"
 #include "controller/ports/store.h"
@@ -105,6 +106,7 @@ class Reconciler {
   const ReconcilerOptions options_;
   Expectations expectations_;
   ObjectCache objects_;
+  RevisionCache revisions_;
   mutable FleetCache fleet_;
   // The last view measured, and the assignments it measured: while neither
   // changes, passes share it, and a new one shares its hosts when they measure
