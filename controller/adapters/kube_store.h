@@ -130,6 +130,12 @@ class KubeStore : public ports::Store {
   };
   absl::Mutex leases_mu_;
   std::map<std::string, ObservedLease> leases_ ABSL_GUARDED_BY(leases_mu_);
+
+  // Hosts as this process last wrote them: a heartbeat is then one PUT of
+  // the status, not a GET and a PUT. A conflict (a person labelled the host)
+  // or a host deleted meanwhile reads it again.
+  absl::Mutex hosts_mu_;
+  std::map<std::string, Json> hosts_ ABSL_GUARDED_BY(hosts_mu_);
 };
 
 }  // namespace nanoplane::controller

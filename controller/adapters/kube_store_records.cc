@@ -80,13 +80,17 @@ absl::Status KubeStore::CreateRevision(const ports::RevisionRecord& revision) {
 
 absl::Status KubeStore::UpdateRevision(const ports::RevisionRecord& revision) {
   NP_ASSIGN_OR_RETURN(auto found, FindRevision(revision.unikernel, revision.hash));
-  NP_ASSIGN_OR_RETURN(std::vector<ports::RevisionRecord> existing,
-                      ListRevisions(revision.unikernel));
-  for (const ports::RevisionRecord& other : existing) {
-    if (other.hash != revision.hash && other.number == revision.number) {
-      return absl::AlreadyExistsError(StrCat("revision number ", revision.number, " of ",
-                                             ports::ToString(revision.unikernel), " is taken by ",
-                                             other.hash.substr(0, 10)));
+  // Only a new number (an undo) can collide; a progress update keeps its own,
+  // and is most of a rollout's revision writes.
+  if (found.first.number != revision.number) {
+    NP_ASSIGN_OR_RETURN(std::vector<ports::RevisionRecord> existing,
+                        ListRevisions(revision.unikernel));
+    for (const ports::RevisionRecord& other : existing) {
+      if (other.hash != revision.hash && other.number == revision.number) {
+        return absl::AlreadyExistsError(StrCat("revision number ", revision.number, " of ",
+                                               ports::ToString(revision.unikernel),
+                                               " is taken by ", other.hash.substr(0, 10)));
+      }
     }
   }
   // .data is immutable: the number and the annotated times are what move.
@@ -170,13 +174,34 @@ absl::StatusOr<std::vector<ports::EventRecord>> KubeStore::ListEvents(
 // --- Hosts -----------------------------------------------------------------------
 
 absl::Status KubeStore::PutHost(const ports::HostRecord& host) {
-  absl::StatusOr<Json> stored = client_.Get(kr::HostPath(host.name));
-  if (absl::IsNotFound(stored.status())) {
-    stored = client_.Create(kr::HostsPath(), kr::NewHostJson(host.name));
+  std::optional<Json> cached;
+  {
+    absl::MutexLock lock(&hosts_mu_);
+    if (auto it = hosts_.find(host.name); it != hosts_.end()) {
+      cached = it->second;
+    }
   }
-  NP_RETURN_IF_ERROR(stored.status());
-  return client_.Update(kr::HostPath(host.name) + "/status", kr::HostWithStatus(*stored, host))
-      .status();
+  const std::string status_path = kr::HostPath(host.name) + "/status";
+  absl::StatusOr<Json> written = absl::NotFoundError("not cached");
+  if (cached.has_value()) {
+    written = client_.Update(status_path, kr::HostWithStatus(*std::move(cached), host));
+  }
+  if (absl::IsAborted(written.status()) || absl::IsNotFound(written.status())) {
+    // Not cached, changed by someone else, or deleted: read it (or make it) first.
+    absl::StatusOr<Json> stored = client_.Get(kr::HostPath(host.name));
+    if (absl::IsNotFound(stored.status())) {
+      stored = client_.Create(kr::HostsPath(), kr::NewHostJson(host.name));
+    }
+    written = stored.ok() ? client_.Update(status_path, kr::HostWithStatus(*stored, host))
+                          : stored.status();
+  }
+  absl::MutexLock lock(&hosts_mu_);
+  if (written.ok()) {
+    hosts_[host.name] = *std::move(written);
+  } else {
+    hosts_.erase(host.name);
+  }
+  return written.status();
 }
 
 absl::StatusOr<ports::HostRecord> KubeStore::GetHost(const std::string& name) {
@@ -197,6 +222,10 @@ absl::StatusOr<std::vector<ports::HostRecord>> KubeStore::ListHosts() {
 }
 
 absl::Status KubeStore::DeleteHost(const std::string& name) {
+  {
+    absl::MutexLock lock(&hosts_mu_);
+    hosts_.erase(name);
+  }
   return client_.Delete(kr::HostPath(name)).status();
 }
 
