@@ -58,6 +58,12 @@ struct ControllerOptions {
   absl::Duration trim_period = absl::Seconds(5);
   // How often a host's registry entry is refreshed while nothing else changes.
   absl::Duration host_record_refresh = absl::Seconds(30);
+  // When above zero, those refreshes are spread to stay under this many
+  // writes a second over the whole fleet (a change is still written at
+  // once): with the Kubernetes store a share of the client's qps, since a
+  // thousand hosts refreshed every 30 s would take 33 of its 20 requests a
+  // second.
+  double host_record_writes_per_second = 0;
   WorkQueueOptions queue;
   std::string identity = "controller";  // for logs
 };

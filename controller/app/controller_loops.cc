@@ -1,5 +1,6 @@
 // The Controller's trigger loops: the Store watch and the host loop.
 
+#include <algorithm>
 #include <malloc.h>
 
 #include "common/log.h"
@@ -148,6 +149,11 @@ void Controller::ReturnFreeMemory() {
 void Controller::RefreshRegistry(
     const std::vector<std::shared_ptr<const ports::HostSession>>& sessions) {
   absl::Time now = absl::Now();
+  absl::Duration refresh = options_.host_record_refresh;
+  if (options_.host_record_writes_per_second > 0) {
+    refresh = std::max(refresh, absl::Seconds(static_cast<double>(sessions.size()) /
+                                              options_.host_record_writes_per_second));
+  }
   for (const std::shared_ptr<const ports::HostSession>& shared : sessions) {
     const ports::HostSession& session = *shared;
     const agent::v1::Hello& hello = session.hello;
@@ -166,7 +172,7 @@ void Controller::RefreshRegistry(
       // last_seen alone is refreshed only now and then: one durable write per
       // host per report would cost more than the registry is worth.
       if (previous == record &&
-          record.last_seen - it->second.last_seen < options_.host_record_refresh) {
+          record.last_seen - it->second.last_seen < refresh) {
         continue;
       }
     }

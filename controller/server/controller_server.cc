@@ -120,6 +120,10 @@ absl::Status ControllerServer::StartActive() {
   app::ControllerOptions controller_options;
   controller_options.host_grace_period = o.host_grace_period;
   controller_options.eviction_timeout = o.eviction_timeout;
+  if (o.store == StoreKind::kKubernetes) {
+    // Heartbeats take at most a quarter of the API budget; changes go at once.
+    controller_options.host_record_writes_per_second = o.kubernetes.qps / 4;
+  }
   controller_ = std::make_unique<app::Controller>(*store_, *hub_, metrics_, controller_options);
   use_cases_ = std::make_unique<application::UseCases>(*store_, *artifacts_);
   fleet_ = std::make_unique<application::FleetUseCases>(*store_, *hub_);
