@@ -14,11 +14,25 @@
 // missed target prints MISS; only a real error exits non-zero.
 //
 //   build/bench/np_fleet_bench [--quick] [--hosts N] [--unikernels N]
-//       [--replicas N] [--boot-ms N] [--store sqlite|fake] [--sync full|normal]
-//       [--passes N] [--workers N] [--tick-ms N] [--timeout-s N] [--no-rollout]
+//       [--replicas N] [--boot-ms N] [--store sqlite|fake|kubernetes]
+//       [--sync full|normal] [--passes N] [--workers N] [--tick-ms N]
+//       [--timeout-s N] [--no-rollout] [--kube-api-qps N] [--kube-api-burst N]
+//       [--rest-s N]
 //
 // --no-rollout skips step 3 (for profiling the passes; the peak RSS is then
 // the one once ready).
+//
+// --store kubernetes runs the embedded store (SqliteStore) first, for apply
+// and the rollout, then the same over KubeStore against the fake API server
+// in this process, the controller's client limited as nanoplane-controller's
+// (--kube-api-qps 20, --kube-api-burst 40). It prints the controller's
+// requests per second at rest (over --rest-s, 30) and during the rollout,
+// the p99 of a status write as the controller saw it, and the rollout time
+// next to the embedded store's. Targets (issue #11): at rest under 1 request
+// a second beyond watches, leases and host heartbeats; during the rollout no
+// more than the qps (over 5 s windows, as a token bucket of `burst` allows);
+// a rollout within 2x of the embedded store's. The reconcile passes (step 2)
+// are not measured there: each reads the revisions over HTTP.
 
 #include <stdlib.h>
 
@@ -39,6 +53,10 @@
 #include "common/defaults.h"
 #include "common/metrics.h"
 #include "common/strings.h"
+#include "bench/kube_meter.h"
+#include "common/kube/kube_client.h"
+#include "common/kube/testing/fake_api_server.h"
+#include "controller/adapters/kube_store.h"
 #include "controller/adapters/sqlite_store.h"
 #include "controller/app/controller.h"
 #include "controller/app/testing_fake_hub.h"
@@ -67,6 +85,15 @@ struct Flags {
   int tick_ms = 20;
   int timeout_s = 600;
   bool rollout = true;
+  int kube_api_qps = 20;  // nanoplane-controller's defaults
+  int kube_api_burst = 40;
+  int rest_s = 30;
+};
+
+// What the embedded run measured, for the ratios of the Kubernetes one.
+struct Figures {
+  absl::Duration apply;
+  absl::Duration rollout;
 };
 
 [[noreturn]] void Die(const std::string& message) {
@@ -93,7 +120,7 @@ Flags ParseFlags(int argc, char** argv) {
       Die(StrCat("unknown flag or missing value: ", flag));
     }
     std::string value = argv[++i];
-    if (flag == "--store" && (value == "sqlite" || value == "fake")) {
+    if (flag == "--store" && (value == "sqlite" || value == "fake" || value == "kubernetes")) {
       flags.store = value;
     } else if (flag == "--sync" && (value == "full" || value == "normal")) {
       flags.sync_full = value == "full";
@@ -106,6 +133,9 @@ Flags ParseFlags(int argc, char** argv) {
                     : flag == "--workers"    ? &flags.workers
                     : flag == "--tick-ms"    ? &flags.tick_ms
                     : flag == "--timeout-s"  ? &flags.timeout_s
+                    : flag == "--kube-api-qps"   ? &flags.kube_api_qps
+                    : flag == "--kube-api-burst" ? &flags.kube_api_burst
+                    : flag == "--rest-s"     ? &flags.rest_s
                                              : nullptr;
       if (target == nullptr || (*target = std::atoi(value.c_str())) <= 0) {
         Die(StrCat("bad flag: ", flag, " ", value));
@@ -233,10 +263,16 @@ class Bench {
  public:
   explicit Bench(const Flags& flags) : flags_(flags) {}
 
-  void Run();
+  // `embedded`: the embedded store's figures, for a Kubernetes run's ratios.
+  Figures Run(const std::optional<Figures>& embedded = std::nullopt);
 
  private:
+  bool kube() const { return flags_.store == "kubernetes"; }
   void OpenStore();
+  void OpenKubeStore();
+  // At rest, then during the rollout: the controller's requests.
+  void MeasureRest();
+  absl::Duration MeasureRollout();
   absl::Duration ApplyAll(const std::string& arg);
   absl::Duration ChangeAll(const std::string& arg);
   bool WaitConverged(const std::string& hash, absl::Time deadline);
@@ -256,6 +292,13 @@ class Bench {
   const Flags flags_;
   fs::path dir_;
   std::unique_ptr<ports::Store> store_;
+  // The bench's own reads and writes, as a user's: store_ itself, or with
+  // --store kubernetes a KubeStore of another user, not rate-limited.
+  ports::Store* user_store_ = nullptr;
+  std::unique_ptr<kube::testing::FakeApiServer> api_server_;
+  std::unique_ptr<bench::KubeMeter> meter_;
+  std::unique_ptr<kube::KubeClient> controller_client_, user_client_;
+  std::unique_ptr<ports::Store> user_kube_store_;
   FakeAgentHub hub_;
   std::unique_ptr<Fleet> fleet_;
   MetricsRegistry metrics_;
@@ -268,9 +311,46 @@ class Bench {
   std::vector<double> per_unikernel_ms_;
 };
 
+void Bench::OpenKubeStore() {
+  kube::testing::FakeApiServerOptions options{
+      .tokens = {{"controller-token", {.name = "nanoplane-controller", .groups = {"system:masters"}}},
+                 {"user-token", {.name = "bench", .groups = {"system:masters"}}}},
+      .crd_files = {NP_SOURCE_DIR "/crds/unikernels.nanoplane.dev.yaml",
+                    NP_SOURCE_DIR "/crds/hosts.nanoplane.dev.yaml"},
+      .watch_history = 100000};
+  api_server_ = std::make_unique<kube::testing::FakeApiServer>(options);
+  absl::StatusOr<std::string> url = api_server_->Start();
+  if (!url.ok()) {
+    Die(std::string(url.status().message()));
+  }
+  meter_ = std::make_unique<bench::KubeMeter>(*api_server_, "nanoplane-controller");
+  kube::ClientOptions limited{.qps = static_cast<double>(flags_.kube_api_qps),
+                              .burst = flags_.kube_api_burst};
+  limited.on_request = [meter = meter_.get()](std::string_view method, std::string_view path,
+                                              absl::Duration took, const absl::Status& outcome) {
+    meter->OnRequest(method, path, took, outcome);
+  };
+  auto controller_client =
+      kube::KubeClient::New({.server = *url, .token = "controller-token"}, std::move(limited));
+  auto user_client = kube::KubeClient::New({.server = *url, .token = "user-token"}, {.qps = 0});
+  if (!controller_client.ok() || !user_client.ok()) {
+    Die("cannot make the Kubernetes clients");
+  }
+  controller_client_ = *std::move(controller_client);
+  user_client_ = *std::move(user_client);
+  store_ = std::make_unique<KubeStore>(*controller_client_, nullptr);
+  user_kube_store_ = std::make_unique<KubeStore>(*user_client_, nullptr);
+  user_store_ = user_kube_store_.get();
+}
+
 void Bench::OpenStore() {
+  if (kube()) {
+    OpenKubeStore();
+    return;
+  }
   if (flags_.store == "fake") {
     store_ = std::make_unique<FakeStore>();
+    user_store_ = store_.get();
     return;
   }
   std::string pattern = (fs::temp_directory_path() / "np_fleet_bench.XXXXXX").string();
@@ -284,13 +364,14 @@ void Bench::OpenStore() {
     Die(std::string(store.status().message()));
   }
   store_ = *std::move(store);
+  user_store_ = store_.get();
 }
 
 absl::Duration Bench::ApplyAll(const std::string& arg) {
   absl::Time start = absl::Now();
   for (int i = 0; i < flags_.unikernels; ++i) {
     absl::StatusOr<v1alpha1::Unikernel> created =
-        store_->Create(MakeUnikernel(i, flags_.replicas, arg));
+        user_store_->Create(MakeUnikernel(i, flags_.replicas, arg));
     if (!created.ok()) {
       Die(StrCat("create: ", created.status().message()));
     }
@@ -309,12 +390,12 @@ absl::Duration Bench::ChangeAll(const std::string& arg) {
     // does.
     absl::Status status = absl::AbortedError("not tried");
     for (int attempt = 0; attempt < 50 && absl::IsAborted(status); ++attempt) {
-      absl::StatusOr<v1alpha1::Unikernel> object = store_->Get({.name = UnikernelName(i)});
+      absl::StatusOr<v1alpha1::Unikernel> object = user_store_->Get({.name = UnikernelName(i)});
       if (!object.ok()) {
         Die(StrCat("get: ", object.status().message()));
       }
       object->mutable_spec()->mutable_template_()->mutable_image()->set_args(0, arg);
-      status = store_->Update(*object).status();
+      status = user_store_->Update(*object).status();
     }
     if (!status.ok()) {
       Die(StrCat("update: ", status.message()));
@@ -332,7 +413,7 @@ absl::Duration Bench::ChangeAll(const std::string& arg) {
 // peak memory measured.
 void Bench::CheckStatuses(std::set<int>& waiting) {
   std::erase_if(waiting, [&](int i) {
-    absl::StatusOr<v1alpha1::Unikernel> u = store_->Get({.name = UnikernelName(i)});
+    absl::StatusOr<v1alpha1::Unikernel> u = user_store_->Get({.name = UnikernelName(i)});
     if (!u.ok()) {
       return false;
     }
@@ -361,7 +442,8 @@ bool Bench::WaitConverged(const std::string& hash, absl::Time deadline) {
         return true;
       }
     }
-    absl::SleepFor(absl::Milliseconds(100));
+    // Over HTTP, each poll is a GET per Unikernel not done yet.
+    absl::SleepFor(kube() ? absl::Seconds(1) : absl::Milliseconds(100));
   }
   return false;
 }
@@ -399,7 +481,62 @@ void Bench::MeasurePasses() {
   fleet_->SetPaused(false);
 }
 
-void Bench::Run() {
+// The requests of each kind between two ByKind()s, most first.
+void PrintBreakdown(const std::map<std::string, int64_t>& before,
+                    const std::map<std::string, int64_t>& after, double seconds) {
+  std::vector<std::pair<int64_t, std::string>> kinds;
+  for (const auto& [kind, count] : after) {
+    auto it = before.find(kind);
+    int64_t delta = count - (it == before.end() ? 0 : it->second);
+    if (delta > 0) {
+      kinds.push_back({delta, kind});
+    }
+  }
+  std::sort(kinds.rbegin(), kinds.rend());
+  for (const auto& [count, kind] : kinds) {
+    std::printf("      %-44s %12.2f /s\n", kind.c_str(), count / seconds);
+  }
+}
+
+void Bench::MeasureRest() {
+  const bench::RequestTally before = meter_->Tally();
+  const std::map<std::string, int64_t> kinds_before = meter_->ByKind();
+  absl::SleepFor(absl::Seconds(flags_.rest_s));
+  const bench::RequestTally after = meter_->Tally();
+  PrintBreakdown(kinds_before, meter_->ByKind(), flags_.rest_s);
+  const double seconds = flags_.rest_s;
+  Row("at rest: requests/s, all", (after.total - before.total) / seconds, "/s", "");
+  Row("at rest: requests/s, host heartbeats", (after.heartbeats - before.heartbeats) / seconds,
+      "/s", "");
+  Row("at rest: requests/s, watches started", (after.watches - before.watches) / seconds, "/s",
+      "");
+  const double other = (after.other() - before.other()) / seconds;
+  Row("at rest: requests/s, beyond those and leases", other, "/s", Verdict(other < 1));
+}
+
+absl::Duration Bench::MeasureRollout() {
+  meter_->ResetPeak();
+  meter_->ResetStatusWrites();
+  const bench::RequestTally before = meter_->Tally();
+  const std::map<std::string, int64_t> kinds_before = meter_->ByKind();
+  const absl::Duration took = ChangeAll("v2");
+  const bench::RequestTally after = meter_->Tally();
+  PrintBreakdown(kinds_before, meter_->ByKind(), absl::ToDoubleSeconds(took));
+  const double qps = flags_.kube_api_qps;
+  Row("rollout: requests/s, mean", (after.total - before.total) / absl::ToDoubleSeconds(took),
+      "/s", "");
+  Row("rollout: requests/s, busiest second", meter_->PeakRate(absl::Seconds(1)), "/s", "");
+  // A token bucket lets `burst` through at once on top of the qps.
+  const double peak5 = meter_->PeakRate(absl::Seconds(5));
+  Row("rollout: requests/s, busiest 5 s", peak5, "/s",
+      Verdict(peak5 <= qps + flags_.kube_api_burst / 5.0));
+  Row("rollout: status writes", static_cast<double>(meter_->StatusWrites()), "", "");
+  Row("rollout: status write, p50", meter_->StatusWriteMs(0.5), "ms", "");
+  Row("rollout: status write, p99", meter_->StatusWriteMs(0.99), "ms", "");
+  return took;
+}
+
+Figures Bench::Run(const std::optional<Figures>& embedded) {
   baseline_hwm_ = ProcMiB("VmHWM");
   baseline_rss_ = ProcMiB("VmRSS");
   PrintHeader();
@@ -407,6 +544,9 @@ void Bench::Run() {
   fleet_ = std::make_unique<Fleet>(hub_, flags_);
   ControllerOptions options;
   options.workers = flags_.workers;
+  if (kube()) {
+    options.host_record_writes_per_second = flags_.kube_api_qps / 4.0;  // as nanoplane-controller
+  }
   controller_ = std::make_unique<app::Controller>(*store_, hub_, metrics_, options);
   controller_->Start();
   for (absl::Time limit = absl::Now() + absl::Seconds(30); !controller_->Ready();) {
@@ -416,18 +556,33 @@ void Bench::Run() {
     absl::SleepFor(absl::Milliseconds(10));
   }
   // Each figure is printed as soon as it is measured.
-  Row("apply to all ready", Millis(ApplyAll("v1")), "ms", "");
+  Figures figures;
+  figures.apply = ApplyAll("v1");
+  Row("apply to all ready", Millis(figures.apply), "ms", "");
+  if (embedded.has_value()) {
+    Row("apply to all ready, over the embedded store's",
+        figures.apply / embedded->apply, "x", "");
+  }
   Row("peak RSS once ready (VmHWM)", ProcMiB("VmHWM"), "MiB", "");
-  MeasurePasses();
-  double pass = Percentile(queue_pass_ms_, 0.5);
-  Row("reconcile pass, work queue (median)", pass, "ms", Verdict(pass < 100));
-  Row("reconcile pass, work queue (max)", Percentile(queue_pass_ms_, 1), "ms", "");
-  Row("reconcile pass, sequential (median)", Percentile(direct_pass_ms_, 0.5), "ms", "");
-  Row("one Unikernel, sequential (median)", Percentile(per_unikernel_ms_, 0.5), "ms", "");
-  Row("one Unikernel, sequential (p99)", Percentile(per_unikernel_ms_, 0.99), "ms", "");
-  Row("one Unikernel, sequential (max)", Percentile(per_unikernel_ms_, 1), "ms", "");
+  if (kube()) {
+    MeasureRest();
+  } else if (flags_.passes > 0) {
+    MeasurePasses();
+    double pass = Percentile(queue_pass_ms_, 0.5);
+    Row("reconcile pass, work queue (median)", pass, "ms", Verdict(pass < 100));
+    Row("reconcile pass, work queue (max)", Percentile(queue_pass_ms_, 1), "ms", "");
+    Row("reconcile pass, sequential (median)", Percentile(direct_pass_ms_, 0.5), "ms", "");
+    Row("one Unikernel, sequential (median)", Percentile(per_unikernel_ms_, 0.5), "ms", "");
+    Row("one Unikernel, sequential (p99)", Percentile(per_unikernel_ms_, 0.99), "ms", "");
+    Row("one Unikernel, sequential (max)", Percentile(per_unikernel_ms_, 1), "ms", "");
+  }
   if (flags_.rollout) {
-    Row("rolling update of everything", Millis(ChangeAll("v2")), "ms", "");
+    figures.rollout = kube() ? MeasureRollout() : ChangeAll("v2");
+    Row("rolling update of everything", Millis(figures.rollout), "ms", "");
+    if (embedded.has_value()) {
+      double ratio = figures.rollout / embedded->rollout;
+      Row("rolling update, over the embedded store's", ratio, "x", Verdict(ratio <= 2));
+    }
   }
   Row("memory trim, mean (of the controller's)",
       MetricMean("nanoplane_memory_trim_duration_seconds") * 1000, "ms", "");
@@ -443,13 +598,14 @@ void Bench::Run() {
   std::ifstream("/proc/loadavg") >> load;
   std::printf(
       "\nload at the end %s. Targets: pass < 100 ms, memory < 300 MB. Memory includes\n"
-      "the simulated hosts (their VM records), which a real controller does not hold.\n",
-      load.c_str());
+      "the simulated hosts (their VM records), which a real controller does not hold%s.\n\n",
+      load.c_str(), kube() ? ", and the fake API server's objects" : "");
   controller_->Stop();
   fleet_.reset();
   if (!dir_.empty()) {
     fs::remove_all(dir_);
   }
+  return figures;
 }
 
 void Bench::PrintHeader() {
@@ -458,10 +614,15 @@ void Bench::PrintHeader() {
   std::printf("fleet_bench: %d hosts, %d Unikernels x %d replicas = %d instances, boot %d ms\n",
               flags_.hosts, flags_.unikernels, flags_.replicas, flags_.unikernels * flags_.replicas,
               flags_.boot_ms);
-  std::printf(
-      "store %s%s, %d workers, agent tick %d ms, %u cores, load %s\n\n", flags_.store.c_str(),
-      flags_.store == "sqlite" ? (flags_.sync_full ? " (synchronous=FULL)" : " (NORMAL)") : "",
-      flags_.workers, flags_.tick_ms, std::thread::hardware_concurrency(), load.c_str());
+  std::string store = flags_.store;
+  if (flags_.store == "sqlite") {
+    store += flags_.sync_full ? " (synchronous=FULL)" : " (NORMAL)";
+  } else if (kube()) {
+    store += StrCat(" (the fake API server in this process; --kube-api-qps ", flags_.kube_api_qps,
+                    ", --kube-api-burst ", flags_.kube_api_burst, ")");
+  }
+  std::printf("store %s, %d workers, agent tick %d ms, %u cores, load %s\n\n", store.c_str(),
+              flags_.workers, flags_.tick_ms, std::thread::hardware_concurrency(), load.c_str());
   std::fflush(stdout);
 }
 
@@ -473,7 +634,15 @@ void Bench::Row(const char* name, double value, const char* unit, const char* ve
 }  // namespace
 
 int main(int argc, char** argv) {
-  Bench bench(ParseFlags(argc, argv));
-  bench.Run();
+  Flags flags = ParseFlags(argc, argv);
+  std::optional<Figures> embedded;
+  if (flags.store == "kubernetes") {
+    // The baseline, in the same process: the embedded store, apply and rollout.
+    Flags sqlite = flags;
+    sqlite.store = "sqlite";
+    sqlite.passes = 0;
+    embedded = Bench(sqlite).Run();
+  }
+  Bench(flags).Run(embedded);
   return 0;
 }

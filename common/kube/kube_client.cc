@@ -94,8 +94,11 @@ struct Exchange {
   }
 };
 
-KubeClient::KubeClient(std::unique_ptr<Transport> transport, std::unique_ptr<TokenBucket> limiter)
-    : transport_(std::move(transport)), limiter_(std::move(limiter)) {}
+KubeClient::KubeClient(std::unique_ptr<Transport> transport, std::unique_ptr<TokenBucket> limiter,
+                       decltype(ClientOptions::on_request) on_request)
+    : transport_(std::move(transport)),
+      limiter_(std::move(limiter)),
+      on_request_(std::move(on_request)) {}
 
 KubeClient::~KubeClient() = default;
 
@@ -104,13 +107,19 @@ absl::StatusOr<std::unique_ptr<KubeClient>> KubeClient::New(KubeConfig config,
   auto limiter = std::make_unique<TokenBucket>(options.qps, options.burst);
   NP_ASSIGN_OR_RETURN(std::unique_ptr<Transport> transport,
                       Transport::New(std::move(config), options));
-  return std::unique_ptr<KubeClient>(new KubeClient(std::move(transport), std::move(limiter)));
+  return std::unique_ptr<KubeClient>(
+      new KubeClient(std::move(transport), std::move(limiter), std::move(options.on_request)));
 }
 
 const KubeConfig& KubeClient::config() const { return transport_->config(); }
 
 absl::StatusOr<Response> KubeClient::Request(const RequestSpec& spec) {
-  NP_ASSIGN_OR_RETURN(Answer answer, (Exchange{*transport_, *limiter_}.Run(spec, false)));
+  const absl::Time start = absl::Now();
+  absl::StatusOr<Answer> exchanged = Exchange{*transport_, *limiter_}.Run(spec, false);
+  if (on_request_) {
+    on_request_(spec.method, spec.path, absl::Now() - start, exchanged.status());
+  }
+  NP_ASSIGN_OR_RETURN(Answer answer, std::move(exchanged));
   return Response{.status_code = answer.status_code,
                   .body = std::move(answer.body),
                   .content_type = std::move(answer.content_type)};

@@ -31,6 +31,7 @@
 // Thread-safety: every method may be called from any number of threads.
 // REQUIRES: the WatchStreams a client made are destroyed before it.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -63,6 +64,12 @@ struct ClientOptions {
   // any timeoutSeconds a caller asks for (bookmarks come about every minute).
   absl::Duration watch_idle_timeout = absl::Minutes(11);
   std::string user_agent = "nanoplane/0.1";
+  // Called after each Request (not watches) with its method, path, the time
+  // it took as the caller saw it (the rate limiter's wait and retries
+  // included) and its outcome: for metrics and benchmarks. Any thread.
+  std::function<void(std::string_view method, std::string_view path, absl::Duration took,
+                     const absl::Status& outcome)>
+      on_request;
 };
 
 using Query = std::vector<std::pair<std::string, std::string>>;
@@ -129,9 +136,11 @@ class KubeClient {
   class Transport;
 
  private:
-  KubeClient(std::unique_ptr<Transport> transport, std::unique_ptr<TokenBucket> limiter);
+  KubeClient(std::unique_ptr<Transport> transport, std::unique_ptr<TokenBucket> limiter,
+             decltype(ClientOptions::on_request) on_request);
   std::unique_ptr<Transport> transport_;
   std::unique_ptr<TokenBucket> limiter_;
+  const decltype(ClientOptions::on_request) on_request_;
 };
 
 }  // namespace nanoplane::kube

@@ -63,6 +63,35 @@ std::string PercentDecode(const std::string& text) {
   return out;
 }
 
+TEST(KubeClientTest, ObserverSeesEveryRequestWithItsOutcomeAfterRetries) {
+  std::atomic<int> served{0};
+  ScriptedServer server([&](const HttpRequest&, Reply& reply) {
+    if (served++ == 0) {
+      reply.Send(503, test::kServiceUnavailable);
+    } else {
+      reply.Send(404, test::kObjectNotFound);
+    }
+  });
+  struct Seen {
+    std::string method, path;
+    absl::Duration took;
+    absl::StatusCode code;
+  };
+  std::vector<Seen> seen;
+  ClientOptions options = FastOptions();
+  options.on_request = [&](std::string_view method, std::string_view path, absl::Duration took,
+                           const absl::Status& outcome) {
+    seen.push_back({std::string(method), std::string(path), took, outcome.code()});
+  };
+  auto client = ClientFor(server.url(), std::move(options));
+  EXPECT_TRUE(absl::IsNotFound(client->Get(kWeb).status()));
+  ASSERT_EQ(seen.size(), 1u) << "one call, its retry included";
+  EXPECT_EQ(seen[0].method, "GET");
+  EXPECT_EQ(seen[0].path, kWeb);
+  EXPECT_EQ(seen[0].code, absl::StatusCode::kNotFound);
+  EXPECT_GE(seen[0].took, absl::Milliseconds(10)) << "the back-off before the retry counts";
+}
+
 TEST(KubeClientTest, GetSendsTokenAcceptAndQuery) {
   ScriptedServer server([](const HttpRequest&, Reply& reply) {
     reply.Send(200, R"({"kind":"UnikernelList","items":[]})");

@@ -210,6 +210,11 @@ std::map<std::string, int64_t> FakeApiServer::RequestCounts() const {
   return counts_;
 }
 
+std::map<RequestKind, int64_t> FakeApiServer::RequestCountsByKind() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return detailed_counts_;
+}
+
 absl::Status FakeApiServer::InjectedFailure(const RequestInfo& info) {
   std::string resource = info.subresource.empty() ? info.resource
                                                   : info.resource + "/" + info.subresource;
@@ -265,6 +270,11 @@ void FakeApiServer::Handle(const HttpRequest& request, ResponseWriter& writer) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++counts_[info.verb];
+    ++detailed_counts_[{.user = user->name,
+                        .verb = info.verb,
+                        .resource = info.subresource.empty()
+                                        ? info.resource
+                                        : info.resource + "/" + info.subresource}];
   }
   if (options_.rbac) {
     Decision decision = AuthorizeRbac(store_, *user, info);

@@ -60,6 +60,13 @@ struct FakeApiServerOptions {
   absl::Duration bookmark_interval = absl::Minutes(1);  // the real cacher's frequency
 };
 
+// A kind of request: the authenticated user, the verb and the resource (with
+// its subresource: "unikernels/status").
+struct RequestKind {
+  std::string user, verb, resource;
+  auto operator<=>(const RequestKind&) const = default;
+};
+
 class FakeApiServer {
  public:
   explicit FakeApiServer(FakeApiServerOptions options = {});
@@ -102,6 +109,8 @@ class FakeApiServer {
   int OpenWatches() const { return open_watches_.load(); }
   // Requests served so far, by verb ("get", "list", "watch", "update"...).
   std::map<std::string, int64_t> RequestCounts() const;
+  // And by who asked what (a watch counts once, when it starts).
+  std::map<RequestKind, int64_t> RequestCountsByKind() const;
 
  private:
   struct Injected {
@@ -139,6 +148,7 @@ class FakeApiServer {
   std::map<std::string, UserInfo> tokens_;      // guarded by mu_
   std::vector<Injected> injected_;              // guarded by mu_
   std::map<std::string, int64_t> counts_;       // guarded by mu_
+  std::map<RequestKind, int64_t> detailed_counts_;  // guarded by mu_
 };
 
 // "--token" flag values: "TOKEN=USER" or "TOKEN=USER:GROUP1,GROUP2".

@@ -261,6 +261,9 @@ TEST_F(FakeApiServerTest, HooksFailNextAndCounts) {
   EXPECT_EQ(r.code, 503);
   EXPECT_EQ(Get(std::string(kUks) + "/web").code, 200);
   EXPECT_GE(server_->RequestCounts()["get"], 2);
+  std::map<RequestKind, int64_t> kinds = server_->RequestCountsByKind();
+  EXPECT_EQ((kinds[{.user = "admin", .verb = "get", .resource = "unikernels"}]), 2);
+  EXPECT_EQ((kinds[{.user = "admin", .verb = "create", .resource = "unikernels"}]), 1);
   auto object = server_->GetObject("nanoplane.dev/v1alpha1", "unikernels", "default", "web");
   ASSERT_TRUE(object.ok());
 }
