@@ -5,8 +5,8 @@ np-fake-kube-apiserver, which enforces the rendered ClusterRole, Role and their 
 (manifests/nanoplane.yaml, kept fresh by chart_test.py). It must take the Lease, register a
 simulated agent's Host, reconcile a Unikernel (finalizer, revision, status, events), serve the
 CLI's apply, scale, rollout, describe and delete, and never be refused (no 403 in its log or
-the CLI's). Then the same without each verb of the roles in turn: each time it is refused,
-so the roles hold only what the controller uses.
+the CLI's). Then the same without each verb of the roles in turn: each time it fails, so the
+roles hold only what the controller uses.
 
 Usage: chart_rbac_test.py --controller PATH --agent PATH --cli PATH --fake-apiserver PATH
 """
